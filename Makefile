@@ -1,0 +1,55 @@
+# perl-lambda — `make run` builds and serves the example handler under the AWS RIE, `make test` runs all tests.
+SHELL := /bin/bash
+RELEASE := .build/release
+BOOTSTRAP := $(RELEASE)/bootstrap
+RIE := .cache/bin/aws-lambda-rie
+PORT ?= 9000
+SWIFT_RELEASE := swift build -c release --static-swift-stdlib
+
+.PHONY: all deps build release run serve test unit-test integration-test perl-test bench install-perl-lib clean
+
+all: release
+
+deps:
+	@scripts/setup.sh
+	@scripts/fetch-rie.sh
+
+build: deps
+	swift build
+
+release: deps
+	$(SWIFT_RELEASE) --product bootstrap
+
+# Serve examples/hello under the real AWS Runtime Interface Emulator, invoke it once with curl, stop.
+run: release
+	@scripts/run-example.sh examples/hello handler.handle $(PORT)
+
+# Same, but keep serving until Ctrl-C.
+serve: release
+	@KEEP=1 scripts/run-example.sh examples/hello handler.handle $(PORT)
+
+test: unit-test perl-test integration-test
+
+unit-test: deps
+	swift build --build-tests
+	swift test --skip-build
+
+perl-test: release
+	prove -v --exec '$(BOOTSTRAP) --script' t/codec.t
+	prove -I perl/lib t/perl/
+
+integration-test: release
+	prove -v t/integration/
+
+bench: release
+	@scripts/bench.sh
+
+# Installs the runtime's Perl modules (AWS::Lambda, ::Context, ::ResponseWriter, ::PSGI) so handlers can be
+# unit-tested with plain perl: make install-perl-lib PREFIX=/usr/local/lib/site_perl
+PREFIX ?= $(shell perl -MConfig -e 'print $$Config{installsitelib}')
+install-perl-lib:
+	mkdir -p $(PREFIX)
+	cp -R perl/lib/AWS $(PREFIX)/
+
+clean:
+	rm -rf .build

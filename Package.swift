@@ -1,0 +1,74 @@
+// swift-tools-version:6.1
+import PackageDescription
+import Foundation
+
+/// Perl's CORE directory (headers + libperl) of the perl on PATH, discovered at manifest time so no
+/// version is ever hard-coded. Only the C target `CPerl` sees it: perl's headers must never reach
+/// Swift's include path (they shadow glibc headers and break the Glibc module).
+func perlConfig(_ expr: String) -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["perl", "-MConfig", "-e", "print \(expr)"]
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    do { try p.run() } catch { return "" }
+    p.waitUntilExit()
+    return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+}
+let perlCore = ProcessInfo.processInfo.environment["PERL_CORE_DIR"] ?? (perlConfig("$Config{archlibexp}") + "/CORE")
+let perlCCFlags = perlConfig("$Config{ccflags}").split(separator: " ").map(String.init)
+    .filter { $0.hasPrefix("-D") || $0 == "-fwrapv" || $0 == "-fno-strict-aliasing" }
+
+let package = Package(
+    name: "perl-lambda",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "bootstrap", targets: ["bootstrap"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // The only code that includes perl.h. Its public header is plain C with opaque pointers.
+        .target(
+            name: "CPerl",
+            cSettings: [
+                .unsafeFlags(["-I", perlCore, "-O2"] + perlCCFlags),
+            ],
+            linkerSettings: [
+                .unsafeFlags(["-L", perlCore, "-Xlinker", "-E"]),
+                .linkedLibrary("perl"),
+                .linkedLibrary("m"),
+                .linkedLibrary("dl"),
+                .linkedLibrary("crypt"),
+            ]
+        ),
+        // The Perl bridge: one interpreter on its own thread, calls, die/exit trapping, JSON codec. No HTTP.
+        .target(name: "PerlBridge", dependencies: ["CPerl"]),
+        // Runtime API / Invoke API wire format: paths, headers, limits, error shapes. Pure, no sockets.
+        .target(name: "LambdaWire"),
+        // The bootstrap's Runtime API client and event loop.
+        .target(
+            name: "LambdaRuntime",
+            dependencies: [
+                "PerlBridge", "LambdaWire", "CPerl",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(name: "bootstrap", dependencies: ["LambdaRuntime"]),
+        .testTarget(name: "LambdaWireTests", dependencies: ["LambdaWire"]),
+        .testTarget(name: "PerlBridgeTests", dependencies: ["PerlBridge"]),
+        .testTarget(
+            name: "LambdaRuntimeTests",
+            dependencies: [
+                "LambdaRuntime", "LambdaWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,451 @@
+// Interpreter lifecycle and the calls the runtime makes into Perl.
+// Everything Perl-specific stays here; Swift sees only include/cperl.h.
+#include "cperl_internal.h"
+#include "cperl_modules.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+EXTERN_C void boot_DynaLoader(pTHX_ CV *cv);
+
+struct cperl_interp {
+    PerlInterpreter *perl;
+    HV *context_stash; ///< AWS::Lambda::Context
+};
+
+/// The interpreter currently streaming, its callbacks (one invocation at a time per thread).
+static __thread const cperl_stream_callbacks *current_stream;
+
+// Installed before any user code: serves the embedded modules from an @INC hook placed first,
+// so the runtime's own AWS::Lambda packages win, then loads the Perl half of the runtime.
+static const char boot_code[] =
+    "PerlLambda::Host::_boot();"
+    "unshift @INC, sub {"
+    "  my $src = PerlLambda::Host::_embedded($_[1]); return unless defined $src;"
+    "  $src = qq{#line 1 \"/perl-lambda/lib/$_[1]\"\\n} . $src; return \\$src;"
+    "};"
+    "require PerlLambda::Host; require AWS::Lambda; require AWS::Lambda::Context;"
+    "$| = 1; select((select(STDERR), $| = 1)[0]);";
+
+// ---- XS functions the Perl half calls ----
+
+XS(xs_embedded) {
+    dXSARGS;
+    if (items != 1) croak_xs_usage(cv, "name");
+    STRLEN len;
+    const char *name = SvPV(ST(0), len);
+    const cperl_module *m = cperl_find_module(name, len);
+    ST(0) = m ? sv_2mortal(newSVpvn(m->source, m->len)) : &PL_sv_undef;
+    XSRETURN(1);
+}
+
+XS(xs_boot) {
+    dXSARGS;
+    PERL_UNUSED_VAR(items);
+    cpj_boot(aTHX);
+    XSRETURN_EMPTY;
+}
+
+XS(xs_stream_start) {
+    dXSARGS;
+    if (items != 1) croak_xs_usage(cv, "content_type");
+    if (!current_stream) croak("response streaming is not available here");
+    STRLEN len;
+    const char *ct = SvPV(ST(0), len);
+    if (current_stream->start(current_stream->context, ct, len) != 0) croak("response stream could not start");
+    XSRETURN_YES;
+}
+
+XS(xs_stream_write) {
+    dXSARGS;
+    if (items != 1) croak_xs_usage(cv, "bytes");
+    if (!current_stream) croak("response streaming is not available here");
+    STRLEN len;
+    SV *data = ST(0);
+    if (SvUTF8(data)) {
+        data = sv_2mortal(newSVsv(data));
+        if (!sv_utf8_downgrade(data, TRUE)) croak("Wide character in response stream write");
+    }
+    const char *bytes = SvPV(data, len);
+    if (current_stream->write(current_stream->context, bytes, len) != 0) croak("response stream write failed: the connection is gone");
+    XSRETURN_YES;
+}
+
+XS(xs_stream_finish) {
+    dXSARGS;
+    if (items != 0 && items != 2) croak_xs_usage(cv, "[error_type, error_body]");
+    if (!current_stream) croak("response streaming is not available here");
+    const char *type = NULL, *body = NULL;
+    STRLEN body_len = 0;
+    if (items == 2) {
+        type = SvPV_nolen(ST(0));
+        body = SvPV(ST(1), body_len);
+    }
+    int rc = current_stream->finish(current_stream->context, type, body, body_len);
+    ST(0) = rc == 0 ? &PL_sv_yes : &PL_sv_no;
+    XSRETURN(1);
+}
+
+static void xs_init(pTHX) {
+    static const char file[] = __FILE__;
+    dXSUB_SYS;
+    newXS("DynaLoader::boot_DynaLoader", boot_DynaLoader, file);
+    newXS("PerlLambda::Host::_embedded", xs_embedded, file);
+    newXS("PerlLambda::Host::_boot", xs_boot, file);
+    newXS("PerlLambda::Host::_stream_start", xs_stream_start, file);
+    newXS("PerlLambda::Host::_stream_write", xs_stream_write, file);
+    newXS("PerlLambda::Host::_stream_finish", xs_stream_finish, file);
+}
+
+// ---- outcomes ----
+
+void cperl_outcome_free(cperl_outcome *out) { cperl_buf_free(&out->body); }
+
+static void set_type(cperl_outcome *out, const char *type) {
+    snprintf(out->error_type, sizeof out->error_type, "%s", type);
+}
+
+/// Writes {"errorMessage":..., "errorType":..., "stackTrace":[]} built from C strings.
+static void error_outcome(pTHX_ cperl_outcome *out, const char *type, const char *message) {
+    HV *doc = newHV();
+    SV *ref = sv_2mortal(newRV_noinc((SV *)doc));
+    SV *msg = newSVpv(message, 0);
+    if (!is_utf8_invariant_string((const U8 *)message, strlen(message)) &&
+        is_utf8_string((const U8 *)message, strlen(message))) SvUTF8_on(msg);
+    hv_stores(doc, "errorMessage", msg);
+    hv_stores(doc, "errorType", newSVpv(type, 0));
+    hv_stores(doc, "stackTrace", newRV_noinc((SV *)newAV()));
+    out->body.len = 0;
+    cperl_buf err = {0};
+    if (cpj_encode(aTHX_ ref, &out->body, &err) != 0) {
+        cperl_buf_append(&out->body, "{\"errorType\":\"Runtime.Unknown\"}", 31);
+    }
+    cperl_buf_free(&err);
+    set_type(out, type);
+}
+
+// ---- calling Perl with die and exit trapped ----
+
+typedef enum { CALL_RETURNED, CALL_EXITED } call_end;
+
+/// call_sv(G_EVAL) with `exit` trapped too: perl's my_exit longjmps (JMPENV level 2) past G_EVAL;
+/// catching it here leaves the interpreter usable for the next call.
+static call_end call_trapped(pTHX_ SV *sv, I32 flags, I32 *count, int *exit_code) {
+    dJMPENV;
+    int ret;
+    // The caller has done PUSHMARK and pushed the arguments; remember where that mark points.
+    I32 scope_ix = PL_scopestack_ix;
+    SSize_t mark_ix = PL_markstack_ptr - PL_markstack - 1;
+    I32 stack_at_mark = *PL_markstack_ptr;
+    JMPENV_PUSH(ret);
+    if (ret == 0) {
+        *count = call_sv(sv, flags | G_EVAL);
+        JMPENV_POP;
+        return CALL_RETURNED;
+    }
+    JMPENV_POP;
+    // exit() was called (ret 2): my_exit_jump unwound the context and save stacks; put the rest back.
+    *exit_code = ret == 2 ? STATUS_EXIT : 255;
+    STATUS_ALL_SUCCESS;
+    PL_scopestack_ix = scope_ix;
+    PL_markstack_ptr = PL_markstack + (mark_ix > 0 ? mark_ix : 0);
+    PL_stack_sp = PL_stack_base + stack_at_mark;
+    if (PL_tmps_ix > PL_tmps_floor) FREETMPS;
+    PL_curstash = PL_defstash;
+    sv_setpvs(ERRSV, "");
+    *count = 0;
+    return CALL_EXITED;
+}
+
+static void exit_outcome(pTHX_ cperl_outcome *out, int code, const char *what) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s called exit(%d); the runtime kept the execution environment alive", what, code);
+    PerlIO_printf(PerlIO_stderr(), "%s\n", msg);
+    error_outcome(aTHX_ out, "Runtime.ExitError", msg);
+    out->exit_code = code;
+}
+
+/// Sends a Perl error document (a hash ref) + type to the outcome.
+static void document_outcome(pTHX_ cperl_outcome *out, SV *type, SV *doc) {
+    cperl_buf err = {0};
+    out->body.len = 0;
+    if (cpj_encode(aTHX_ doc, &out->body, &err) != 0) {
+        error_outcome(aTHX_ out, SvPV_nolen(type), "error could not be encoded");
+    }
+    cperl_buf_free(&err);
+    set_type(out, SvPV_nolen(type));
+}
+
+// ---- lifecycle ----
+
+void cperl_process_init(void) {
+    static int done;
+    if (done) return;
+    done = 1;
+    int argc = 1;
+    static char arg0[] = "bootstrap";
+    static char *argv_store[] = {arg0, NULL};
+    char **argv = argv_store;
+    char **env = NULL;
+    PERL_SYS_INIT3(&argc, &argv, &env);
+}
+
+static cperl_interp *construct(int argc, char **argv, cperl_buf *err) {
+    PerlInterpreter *my_perl = perl_alloc();
+    if (!my_perl) { cperl_buf_append(err, "perl_alloc failed", 17); return NULL; }
+    PERL_SET_CONTEXT(my_perl);
+    perl_construct(my_perl);
+    PL_exit_flags |= PERL_EXIT_DESTRUCT_END;
+    PL_origalen = 1; // never overwrite argv[0] via $0
+    if (perl_parse(my_perl, xs_init, argc, argv, NULL) != 0) {
+        cperl_buf_append(err, "perl_parse failed", 17);
+        perl_destruct(my_perl);
+        perl_free(my_perl);
+        return NULL;
+    }
+    cperl_interp *ip = calloc(1, sizeof *ip);
+    ip->perl = my_perl;
+    return ip;
+}
+
+cperl_interp *cperl_create(const char *lib_dirs, cperl_buf *err) {
+    static char a0[] = "bootstrap", a1[] = "-e", a2[] = "0";
+    char *args[] = {a0, a1, a2, NULL};
+    cperl_interp *ip = construct(3, args, err);
+    if (!ip) return NULL;
+    dTHXa(ip->perl);
+    perl_run(ip->perl);
+    eval_pv(boot_code, FALSE);
+    if (SvTRUE(ERRSV)) {
+        STRLEN len;
+        const char *msg = SvPV(ERRSV, len);
+        cperl_buf_append(err, "runtime modules failed to load: ", 32);
+        cperl_buf_append(err, msg, len);
+        cperl_destroy(ip);
+        return NULL;
+    }
+    if (lib_dirs && *lib_dirs) {
+        // After the embedded-module hook (which stays first), before perl's own directories.
+        sv_setpv(get_sv("PerlLambda::Host::LIB", GV_ADD), lib_dirs);
+        eval_pv("splice @INC, 1, 0, grep { length } split /:/, $PerlLambda::Host::LIB;", FALSE);
+    }
+    ip->context_stash = gv_stashpvs("AWS::Lambda::Context", GV_ADD);
+    return ip;
+}
+
+void cperl_destroy(cperl_interp *ip) {
+    if (!ip) return;
+    PERL_SET_CONTEXT(ip->perl);
+    perl_destruct(ip->perl);
+    perl_free(ip->perl);
+    free(ip);
+}
+
+void cperl_flush(cperl_interp *ip) {
+    dTHXa(ip->perl);
+    PERL_SET_CONTEXT(ip->perl);
+    PerlIO_flush(NULL);
+}
+
+int cperl_run_main(int argc, char **argv) {
+    // argv: bootstrap --script FILE ARGS... → perl -e '<boot>; do FILE' -- FILE ARGS...
+    static char a0[] = "bootstrap", a1[] = "-e";
+    static char runner[sizeof boot_code + 256];
+    snprintf(runner, sizeof runner,
+             "BEGIN { %s } $0 = shift @ARGV; my $f = $0 =~ m{^/} ? $0 : \"./$0\";"
+             "my $r = do $f; die $@ if $@; die \"$0: $!\\n\" if !defined $r && $!;",
+             boot_code);
+    char **args = calloc((size_t)argc + 4, sizeof *args);
+    int n = 0;
+    args[n++] = a0;
+    args[n++] = a1;
+    args[n++] = runner;
+    args[n++] = (char *)"--";
+    for (int i = 0; i < argc; i++) args[n++] = argv[i];
+    cperl_buf err = {0};
+    cperl_interp *ip = construct(n, args, &err);
+    if (!ip) { fprintf(stderr, "%s\n", err.data); cperl_buf_free(&err); return 255; }
+    int status = perl_run(ip->perl);
+    PERL_SET_CONTEXT(ip->perl);
+    int destructed = perl_destruct(ip->perl);
+    perl_free(ip->perl);
+    free(ip);
+    free(args);
+    return status ? status : destructed;
+}
+
+// ---- handler loading, invocation, eval ----
+
+cperl_status cperl_load_handler(cperl_interp *ip, const char *task_root, const char *handler, cperl_outcome *out) {
+    dTHXa(ip->perl);
+    PERL_SET_CONTEXT(ip->perl);
+    cperl_status status = CPERL_OK;
+    dSP;
+    ENTER;
+    SAVETMPS;
+    PUSHMARK(SP);
+    XPUSHs(sv_2mortal(newSVpv(task_root, 0)));
+    XPUSHs(sv_2mortal(newSVpv(handler, 0)));
+    PUTBACK;
+    I32 count = 0;
+    int code = 0;
+    if (call_trapped(aTHX_ (SV *)get_cv("PerlLambda::Host::load", 0), G_SCALAR, &count, &code) == CALL_EXITED) {
+        exit_outcome(aTHX_ out, code, "the handler file");
+        status = CPERL_EXITED;
+    } else {
+        SPAGAIN;
+        SP -= count;
+        PUTBACK;
+        if (SvTRUE(ERRSV)) {
+            SV *e = sv_mortalcopy(ERRSV);
+            PUSHMARK(SP);
+            XPUSHs(e);
+            PUTBACK;
+            count = call_pv("PerlLambda::Host::init_error_document", G_LIST | G_EVAL);
+            SPAGAIN;
+            if (count == 2) {
+                SV *doc = POPs, *type = POPs;
+                document_outcome(aTHX_ out, type, doc);
+            } else {
+                error_outcome(aTHX_ out, "Error", SvPV_nolen(e));
+            }
+            PUTBACK;
+            status = CPERL_FAILED;
+        }
+    }
+    FREETMPS;
+    LEAVE;
+    PerlIO_flush(NULL);
+    return status;
+}
+
+static SV *optional_pv(pTHX_ const char *s) { return s ? newSVpv(s, 0) : newSV(0); }
+
+static SV *optional_json(pTHX_ const char *s) {
+    if (!s || !*s) return newSV(0);
+    cperl_buf err = {0};
+    SV *v = cpj_decode(aTHX_ s, strlen(s), &err);
+    cperl_buf_free(&err);
+    return v ? v : newSVpv(s, 0);
+}
+
+static SV *build_context(pTHX_ cperl_interp *ip, const cperl_event *ev) {
+    HV *h = newHV();
+    hv_stores(h, "deadline_ms", newSViv((IV)ev->deadline_ms));
+    hv_stores(h, "invoked_function_arn", newSVpv(ev->invoked_function_arn ? ev->invoked_function_arn : "", 0));
+    hv_stores(h, "aws_request_id", newSVpv(ev->request_id ? ev->request_id : "", 0));
+    hv_stores(h, "trace_id", optional_pv(aTHX_ ev->trace_id));
+    hv_stores(h, "tenant_id", optional_pv(aTHX_ ev->tenant_id));
+    hv_stores(h, "identity", optional_json(aTHX_ ev->cognito_identity));
+    hv_stores(h, "client_context", optional_json(aTHX_ ev->client_context));
+    return sv_bless(newRV_noinc((SV *)h), ip->context_stash);
+}
+
+cperl_status cperl_invoke(cperl_interp *ip, const cperl_event *ev, cperl_outcome *out) {
+    dTHXa(ip->perl);
+    PERL_SET_CONTEXT(ip->perl);
+    cperl_buf err = {0};
+    SV *payload = cpj_decode(aTHX_ ev->payload, ev->payload_len, &err);
+    if (!payload) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "Could not decode the event as JSON: %s", err.data ? err.data : "invalid JSON");
+        cperl_buf_free(&err);
+        error_outcome(aTHX_ out, "Runtime.UnmarshalError", msg);
+        return CPERL_FAILED;
+    }
+    cperl_status status = CPERL_OK;
+    current_stream = ev->stream;
+    dSP;
+    ENTER;
+    SAVETMPS;
+    PUSHMARK(SP);
+    XPUSHs(sv_2mortal(payload));
+    XPUSHs(sv_2mortal(build_context(aTHX_ ip, ev)));
+    XPUSHs(ev->stream ? &PL_sv_yes : &PL_sv_no);
+    PUTBACK;
+    I32 count = 0;
+    int code = 0;
+    if (call_trapped(aTHX_ (SV *)get_cv("PerlLambda::Host::invoke", 0), G_LIST, &count, &code) == CALL_EXITED) {
+        exit_outcome(aTHX_ out, code, "the handler");
+        status = CPERL_EXITED;
+    } else {
+        SPAGAIN;
+        SV **base = SP - count + 1;
+        IV kind = count >= 1 ? SvIV(base[0]) : -1;
+        if (kind == 0 && count == 2) {
+            if (cpj_encode(aTHX_ base[1], &out->body, &err) != 0) {
+                char msg[1024];
+                snprintf(msg, sizeof msg, "Unable to marshal the handler's result as JSON: %s", err.data ? err.data : "");
+                PerlIO_printf(PerlIO_stderr(), "%s\n", msg);
+                error_outcome(aTHX_ out, "Runtime.MarshalError", msg);
+                status = CPERL_FAILED;
+            }
+        } else if (kind == 1 && count == 3) {
+            document_outcome(aTHX_ out, base[1], base[2]);
+            status = CPERL_FAILED;
+        } else if (kind == 3) {
+            status = CPERL_STREAMED;
+        } else {
+            const char *msg = SvTRUE(ERRSV) ? SvPV_nolen(ERRSV) : "the runtime's invoke wrapper returned nothing";
+            error_outcome(aTHX_ out, "Runtime.Unknown", msg);
+            status = CPERL_FAILED;
+        }
+        SP -= count;
+        PUTBACK;
+    }
+    cperl_buf_free(&err);
+    FREETMPS;
+    LEAVE;
+    current_stream = NULL;
+    PerlIO_flush(NULL);
+    return status;
+}
+
+cperl_status cperl_eval(cperl_interp *ip, const char *code, cperl_outcome *out) {
+    dTHXa(ip->perl);
+    PERL_SET_CONTEXT(ip->perl);
+    cperl_status status = CPERL_OK;
+    I32 count = 0;
+    int exit_code = 0;
+    dSP;
+    ENTER;
+    SAVETMPS;
+    // eval_sv has no JMPENV of ours: compile the source as a sub, then call it with exit trapped.
+    SV *src = sv_2mortal(newSVpvs("sub {\n"));
+    sv_catpv(src, code);
+    sv_catpvs(src, "\n}");
+    SvUTF8_on(src);
+    SV *cv = NULL;
+    if (eval_sv(src, G_SCALAR | G_EVAL) == 1) {
+        SPAGAIN;
+        cv = POPs;
+        PUTBACK;
+    }
+    if (!cv || SvTRUE(ERRSV)) {
+        error_outcome(aTHX_ out, "Error", SvPV_nolen(ERRSV));
+        status = CPERL_FAILED;
+    } else {
+        PUSHMARK(SP);
+        PUTBACK;
+        if (call_trapped(aTHX_ cv, G_SCALAR, &count, &exit_code) == CALL_EXITED) {
+            exit_outcome(aTHX_ out, exit_code, "evaluated code");
+            status = CPERL_EXITED;
+        } else {
+            SPAGAIN;
+            SV *r = count ? POPs : &PL_sv_undef;
+            PUTBACK;
+            if (SvTRUE(ERRSV)) {
+                error_outcome(aTHX_ out, "Error", SvPV_nolen(ERRSV));
+                status = CPERL_FAILED;
+            } else {
+                STRLEN len = 0;
+                const char *s = SvOK(r) ? SvPVutf8(r, len) : "";
+                cperl_buf_append(&out->body, s, len);
+            }
+        }
+    }
+    FREETMPS;
+    LEAVE;
+    PerlIO_flush(NULL);
+    return status;
+}

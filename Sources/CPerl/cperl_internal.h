@@ -1,0 +1,28 @@
+// Private to the CPerl target: the only header that includes perl.h.
+#ifndef CPERL_INTERNAL_H
+#define CPERL_INTERNAL_H
+
+#include <EXTERN.h>
+#include <perl.h>
+#include <XSUB.h>
+#undef ref   /* perl.h macro clashes */
+#include "include/cperl.h"
+
+/// Largest nesting the JSON codec accepts (decode and encode); deeper input is a clear error,
+/// never a stack overflow.
+#define CPJ_MAX_DEPTH 1024
+
+/// Decodes UTF-8 JSON text into a new SV (refcount 1) following JSON::XS's decode_json:
+/// any top-level value, strings as character strings, true/false as JSON::PP::Boolean objects,
+/// integers as IV (NV when too large), others as NV. Returns NULL and a message in `err` on bad input.
+SV *cpj_decode(pTHX_ const char *json, size_t len, cperl_buf *err);
+
+/// Encodes `sv` as UTF-8 JSON, appending to `out`, following JSON::XS's encode_json type rules
+/// (string vs number by flags; booleans; TO_JSON). Returns 0, or -1 with a message in `err`.
+int cpj_encode(pTHX_ SV *sv, cperl_buf *out, cperl_buf *err);
+
+/// Registers PerlLambda::JSON::encode_json / decode_json (XS) and the boolean singletons.
+/// Called once per interpreter from the shim's start-up.
+void cpj_boot(pTHX);
+
+#endif

@@ -1,0 +1,14 @@
+#ifndef CPERL_MODULES_H
+#define CPERL_MODULES_H
+#include <stddef.h>
+
+/// One Perl module compiled into the binary (see modules.c).
+typedef struct cperl_module {
+    const char *name; ///< path as `require` sees it, e.g. "AWS/Lambda.pm"
+    const char *source;
+    size_t len;
+} cperl_module;
+
+const cperl_module *cperl_find_module(const char *name, size_t len);
+
+#endif

@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import LambdaWire
+import NIOCore
+import NIOPosix
+import PerlBridge
+
+/// The `bootstrap` executable: loads the handler in an embedded interpreter on its own thread, then serves
+/// the Runtime API, in one process or (AWS_LAMBDA_MAX_CONCURRENCY=N) in N worker processes forked after init.
+public enum Bootstrap {
+    public static let usage = """
+    usage: bootstrap [FILE.FUNCTION]
+           bootstrap --script FILE [ARGS...]   run a Perl script with the runtime's modules (tests, benchmarks)
+           bootstrap --version | --help
+
+    Serves AWS Lambda's Runtime API (AWS_LAMBDA_RUNTIME_API) with a Perl handler: FILE.pl in
+    LAMBDA_TASK_ROOT, FUNCTION in package main (or fully qualified). The handler defaults to _HANDLER.
+    Handlers written for AWS::Lambda (p5-aws-lambda) run unchanged.
+    """
+    public static let version = "perl-lambda bootstrap 0.1.0"
+
+    /// Exit statuses.
+    enum Status {
+        static let usage: Int32 = 2
+        static let initFailed: Int32 = 1
+        static let runtimeAPIFailed: Int32 = 1
+    }
+
+    public static func main(_ arguments: [String]) -> Int32 {
+        let args = Array(arguments.dropFirst())
+        switch args.first {
+        case "--help", "-h": print(usage); return 0
+        case "--version": print(version); return 0
+        case "--script":
+            guard args.count >= 2 else { printError("--script needs a FILE"); return Status.usage }
+            return PerlInterpreter.runScript(Array(args.dropFirst()))
+        default: break
+        }
+        let environment = processEnvironment()
+        let log = RuntimeLog(environment: environment)
+        let config: RuntimeConfiguration
+        do { config = try RuntimeConfiguration(arguments: args, environment: environment) } catch {
+            log.error("\(error)")
+            return Status.usage
+        }
+        Signals.ignoreSIGPIPE()
+        Signals.blockAsynchronous()
+        let output = log.format == .json ? OutputCapture(log: log) : nil
+        var status: Int32 = 0
+        PerlThread.run { status = serve(config, log: log, output: output) }
+        return status
+    }
+
+    /// Runs on the interpreter's thread.
+    static func serve(_ config: RuntimeConfiguration, log: RuntimeLog, output: OutputCapture?) -> Int32 {
+        let interpreter: PerlInterpreter
+        do { interpreter = try PerlInterpreter() } catch {
+            log.error("\(error)")
+            return Status.initFailed
+        }
+        let loaded = interpreter.loadHandler(taskRoot: config.taskRoot, handler: config.handler)
+        output?.drain()
+        switch loaded {
+        case .failure(let type, let document), .exited(_, let type, let document):
+            log.error("init error (\(type)) loading \(config.handler)")
+            _ = withClient(config, log: log) { client in
+                do { try client.sendInitError(errorType: type, document: document) } catch {
+                    log.error("could not report the init error: \(error)")
+                }
+                return 0
+            }
+            return Status.initFailed
+        case .success, .streamed:
+            break
+        }
+        if config.workers > 1 {
+            return WorkerPool(count: config.workers, log: log).run {
+                serveLoop(config, interpreter: interpreter, log: log, output: output)
+            }
+        }
+        return serveLoop(config, interpreter: interpreter, log: log, output: output)
+    }
+
+    static func serveLoop(_ config: RuntimeConfiguration, interpreter: PerlInterpreter, log: RuntimeLog,
+                          output: OutputCapture?) -> Int32 {
+        withClient(config, log: log) { client in
+            let failure = RuntimeLoop(interpreter: interpreter, client: client, log: log, output: output).run()
+            log.error("\(failure)")
+            return Status.runtimeAPIFailed
+        }
+    }
+
+    /// Connects to the Runtime API (event loop threads start with signals blocked) and runs `body`.
+    static func withClient(_ config: RuntimeConfiguration, log: RuntimeLog, _ body: (NIORuntimeClient) -> Int32) -> Int32 {
+        let group = Signals.blocked { MultiThreadedEventLoopGroup(numberOfThreads: 1) }
+        defer { try? group.syncShutdownGracefully() }
+        do {
+            let client = try NIORuntimeClient(endpoint: config.runtimeAPI, group: group)
+            try client.connect()
+            return body(client)
+        } catch {
+            log.error("\(error)")
+            return Status.runtimeAPIFailed
+        }
+    }
+
+    static func printError(_ message: String) { write("bootstrap: \(message)\n", to: 2) }
+}

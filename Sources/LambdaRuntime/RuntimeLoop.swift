@@ -1,0 +1,100 @@
+import LambdaWire
+import PerlBridge
+
+/// Serves invocations: GET /next → the Perl handler → POST the response or the error, forever.
+public final class RuntimeLoop {
+    private let interpreter: PerlInterpreter
+    private let client: RuntimeAPIClient
+    private let log: RuntimeLog
+    private let output: OutputCapture?
+
+    public init(interpreter: PerlInterpreter, client: RuntimeAPIClient, log: RuntimeLog, output: OutputCapture? = nil) {
+        self.interpreter = interpreter
+        self.client = client
+        self.log = log
+        self.output = output
+    }
+
+    /// Serves until the Runtime API fails; the error says why.
+    public func run() -> RuntimeAPIError {
+        while true {
+            do { try serveOne() } catch let error as RuntimeAPIError {
+                return error
+            } catch {
+                return RuntimeAPIError("\(error)")
+            }
+        }
+    }
+
+    /// Serves exactly one invocation.
+    public func serveOne() throws {
+        let (headers, payload) = try client.nextInvocation()
+        log.requestID = headers.requestID
+        output?.requestID = headers.requestID
+        defer {
+            interpreter.flush()
+            output?.drain()
+            log.requestID = nil
+            output?.requestID = nil
+        }
+        let event = PerlEvent(payload: payload, requestID: headers.requestID, deadlineMs: headers.deadlineMs,
+                              invokedFunctionARN: headers.invokedFunctionARN, traceID: headers.traceID,
+                              clientContext: headers.clientContext, cognitoIdentity: headers.cognitoIdentity,
+                              tenantID: headers.tenantID)
+        let sink = StreamSink(client: client, requestID: headers.requestID)
+        let outcome = interpreter.invoke(event, stream: sink)
+        try deliver(outcome, requestID: headers.requestID, sink: sink)
+    }
+
+    private func deliver(_ outcome: PerlOutcome, requestID: String, sink: StreamSink) throws {
+        do {
+            switch outcome {
+            case .success(let body) where body.count > RuntimeAPI.maxResponseBytes:
+                let doc = ErrorDocument.responseTooLarge(body.count)
+                log.error(doc.errorMessage)
+                try client.sendError(requestID: requestID, errorType: doc.errorType, document: doc.bytes)
+            case .success(let body):
+                try client.sendResponse(requestID: requestID, body: body)
+            case .failure(let type, let document), .exited(_, let type, let document):
+                try client.sendError(requestID: requestID, errorType: type, document: document)
+            case .streamed:
+                if let failure = sink.failure { log.error("streamed response for \(requestID) failed: \(failure)") }
+            }
+        } catch let error as RuntimeAPIError where !error.description.hasPrefix("cannot reach") {
+            // The Runtime API refused this one result (e.g. 413, or the request expired): log it and go on.
+            log.error(error.description)
+        }
+    }
+}
+
+/// Starts the Runtime API stream lazily, when the handler's responder is called.
+final class StreamSink: PerlStreamSink {
+    private let client: RuntimeAPIClient
+    private let requestID: String
+    private var stream: RuntimeResponseStream?
+    private(set) var failure: Error?
+
+    init(client: RuntimeAPIClient, requestID: String) {
+        self.client = client
+        self.requestID = requestID
+    }
+
+    private func record<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch { failure = failure ?? error; throw error }
+    }
+
+    func start(contentType: String) throws {
+        stream = try record { try client.startStream(requestID: requestID, contentType: contentType) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let stream else { throw RuntimeAPIError("stream not started") }
+        try record { try stream.write(bytes) }
+    }
+
+    func finish(error: (type: String, document: [UInt8])?) throws {
+        guard let stream else { throw RuntimeAPIError("stream not started") }
+        self.stream = nil
+        try record { try stream.finish(error: error) }
+    }
+}

@@ -1,0 +1,62 @@
+/// The error body Lambda exchanges for function and init errors:
+/// `{"errorMessage": "...", "errorType": "...", "stackTrace": [...]}`.
+public struct ErrorDocument: Equatable, Sendable {
+    public var errorType: String
+    public var errorMessage: String
+    public var stackTrace: [String]
+
+    public init(type: String, message: String, stackTrace: [String] = []) {
+        self.errorType = type
+        self.errorMessage = message
+        self.stackTrace = stackTrace
+    }
+
+    public var json: String {
+        var out = "{\"errorMessage\":"
+        JSONText.appendString(errorMessage, to: &out)
+        out += ",\"errorType\":"
+        JSONText.appendString(errorType, to: &out)
+        out += ",\"stackTrace\":["
+        for (i, line) in stackTrace.enumerated() {
+            if i > 0 { out += "," }
+            JSONText.appendString(line, to: &out)
+        }
+        out += "]}"
+        return out
+    }
+
+    public var bytes: [UInt8] { Array(json.utf8) }
+
+    /// The runtime's error for a result larger than the Runtime API takes.
+    public static func responseTooLarge(_ size: Int) -> ErrorDocument {
+        ErrorDocument(type: "Function.ResponseSizeTooLarge",
+                      message: "Response payload size (\(size) bytes) exceeded maximum allowed payload size (\(RuntimeAPI.maxResponseBytes) bytes).")
+    }
+}
+
+/// Minimal JSON text helpers (the wire format needs only string escaping; no Foundation).
+public enum JSONText {
+    public static func appendString(_ s: String, to out: inout String) {
+        out.append("\"")
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out.append("\"")
+    }
+
+    public static func quoted(_ s: String) -> String {
+        var out = ""
+        appendString(s, to: &out)
+        return out
+    }
+}

@@ -1,0 +1,152 @@
+import CPerl
+
+/// What loading a handler, an invocation or an eval produced.
+public enum PerlOutcome: Equatable {
+    /// The JSON-encoded result (or, for eval, the stringified value).
+    case success([UInt8])
+    /// An error document `{"errorMessage","errorType","stackTrace"}` and its type.
+    case failure(type: String, document: [UInt8])
+    /// Perl called `exit`; the document is a `Runtime.ExitError`. The interpreter stays usable.
+    case exited(code: Int32, type: String, document: [UInt8])
+    /// The handler streamed its response through the `PerlStreamSink`.
+    case streamed
+
+    public var isSuccess: Bool { if case .success = self { return true } else { return false } }
+}
+
+/// One invocation's data as the runtime received it.
+public struct PerlEvent {
+    public var payload: [UInt8]
+    public var requestID: String
+    public var deadlineMs: Int64
+    public var invokedFunctionARN: String?
+    public var traceID: String?
+    public var clientContext: String?
+    public var cognitoIdentity: String?
+    public var tenantID: String?
+
+    public init(payload: [UInt8], requestID: String, deadlineMs: Int64, invokedFunctionARN: String? = nil,
+                traceID: String? = nil, clientContext: String? = nil, cognitoIdentity: String? = nil,
+                tenantID: String? = nil) {
+        self.payload = payload
+        self.requestID = requestID
+        self.deadlineMs = deadlineMs
+        self.invokedFunctionARN = invokedFunctionARN
+        self.traceID = traceID
+        self.clientContext = clientContext
+        self.cognitoIdentity = cognitoIdentity
+        self.tenantID = tenantID
+    }
+}
+
+/// Where a streaming handler's output goes. Called on the interpreter's thread; throwing tells the
+/// handler the stream is broken (it sees a `die`).
+public protocol PerlStreamSink: AnyObject {
+    func start(contentType: String) throws
+    func write(_ bytes: UnsafeRawBufferPointer) throws
+    /// `error` is nil for a clean close, else the error type and its JSON error document.
+    func finish(error: (type: String, document: [UInt8])?) throws
+}
+
+public struct PerlError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// An embedded Perl interpreter. Create and use it on one thread only (see `PerlThread`).
+public final class PerlInterpreter {
+    private let raw: OpaquePointer
+
+    /// Creates the interpreter with the runtime's own modules (AWS::Lambda, ...) available.
+    /// `libDirs` go first on `@INC`.
+    public init(libDirs: [String] = []) throws {
+        cperl_process_init()
+        var err = cperl_buf()
+        defer { cperl_buf_free(&err) }
+        guard let raw = cperl_create(libDirs.isEmpty ? nil : libDirs.joined(separator: ":"), &err) else {
+            throw PerlError(description: err.data.map { String(cString: $0) } ?? "could not create a Perl interpreter")
+        }
+        self.raw = raw
+    }
+
+    deinit { cperl_destroy(raw) }
+
+    /// `require`s the handler file and looks up its function (`FILE.FUNC`).
+    public func loadHandler(taskRoot: String, handler: String) -> PerlOutcome {
+        var out = cperl_outcome()
+        let status = cperl_load_handler(raw, taskRoot, handler, &out)
+        return Self.outcome(status, &out)
+    }
+
+    /// Calls the loaded handler with the event; `stream` receives a streamed response.
+    public func invoke(_ event: PerlEvent, stream: PerlStreamSink? = nil) -> PerlOutcome {
+        var out = cperl_outcome()
+        let status: cperl_status = event.payload.withUnsafeBufferPointer { payload in
+            withOptionalCStrings([event.requestID, event.invokedFunctionARN, event.traceID, event.clientContext,
+                                  event.cognitoIdentity, event.tenantID]) { s in
+                var ev = cperl_event()
+                ev.payload = UnsafeRawPointer(payload.baseAddress!).assumingMemoryBound(to: CChar.self)
+                ev.payload_len = payload.count
+                ev.request_id = s[0]
+                ev.deadline_ms = event.deadlineMs
+                ev.invoked_function_arn = s[1]
+                ev.trace_id = s[2]
+                ev.client_context = s[3]
+                ev.cognito_identity = s[4]
+                ev.tenant_id = s[5]
+                guard let stream else { return cperl_invoke(raw, &ev, &out) }
+                return StreamBridge(stream).withCallbacks { callbacks in
+                    ev.stream = callbacks
+                    return cperl_invoke(raw, &ev, &out)
+                }
+            }
+        }
+        return Self.outcome(status, &out)
+    }
+
+    /// Evaluates Perl source; success carries the value of its last statement as a string.
+    public func eval(_ code: String) -> PerlOutcome {
+        var out = cperl_outcome()
+        let status = cperl_eval(raw, code, &out)
+        return Self.outcome(status, &out)
+    }
+
+    /// Flushes Perl's buffered STDOUT/STDERR.
+    public func flush() { cperl_flush(raw) }
+
+    /// Runs a Perl script like `perl FILE ARGS...` in a fresh interpreter with the runtime's modules.
+    public static func runScript(_ arguments: [String]) -> Int32 {
+        cperl_process_init()
+        var cArgs = arguments.map { strdup($0) }
+        defer { cArgs.forEach { free($0) } }
+        return cArgs.withUnsafeMutableBufferPointer { buf in
+            Int32(cperl_run_main(Int32(buf.count), buf.baseAddress))
+        }
+    }
+
+    private static func outcome(_ status: cperl_status, _ out: inout cperl_outcome) -> PerlOutcome {
+        defer { cperl_outcome_free(&out) }
+        let body = out.body.data.map { ptr in
+            Array(UnsafeRawBufferPointer(start: ptr, count: out.body.len))
+        } ?? []
+        let type = withUnsafeBytes(of: &out.error_type) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        switch status {
+        case CPERL_OK: return .success(body)
+        case CPERL_EXITED: return .exited(code: out.exit_code, type: type, document: body)
+        case CPERL_STREAMED: return .streamed
+        default: return .failure(type: type, document: body)
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Calls `body` with C strings for each optional Swift string (NULL for nil), valid during the call.
+func withOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let dup = strings.map { $0.map { UnsafePointer(strdup($0)!) } }
+    defer { dup.forEach { $0.map { free(UnsafeMutablePointer(mutating: $0)) } } }
+    return body(dup)
+}

@@ -1,0 +1,6 @@
+import LambdaRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+exit(Bootstrap.main(CommandLine.arguments))

@@ -1,0 +1,133 @@
+package PerlLambda::Host;
+# The Perl half of the bootstrap: handler loading, the per-invocation call and error documents.
+# Embedded in the bootstrap binary; the C shim (Sources/CPerl/cperl.c) calls these functions.
+use strict;
+use warnings;
+use Scalar::Util ();
+
+our $FUNC;            # the loaded handler (code ref)
+our $MAX_FRAMES = 50; # stackTrace length cap
+
+# load($task_root, $handler): require "$task_root/FILE.pl" and find FUNC, like AWS::Lambda::Bootstrap.
+# Dies with the same messages as AWS::Lambda does on failure.
+sub load {
+    my ($task_root, $handler) = @_;
+    unshift @INC, $task_root unless grep { !ref && $_ eq $task_root } @INC;
+    my ($file, $name) = split /[.]/, $handler, 2;
+    die "invalid handler '$handler': expected FILE.FUNCTION (e.g. handler.handle)\n"
+        unless defined $name && length $file && length $name;
+    {
+        package main;
+        require "${task_root}/${file}.pl";
+    }
+    my $f = $name =~ /::/ ? (defined &{$name} ? \&{$name} : undef) : main->can($name);
+    $f // die "handler $name is not found";
+    $FUNC = $f;
+    return 1;
+}
+
+# invoke($payload, $context, $can_stream)
+#   → (0, $result) | (1, $error_type, \%error_document) | (3) when the response was streamed
+sub invoke {
+    my ($payload, $context, $can_stream) = @_;
+    local $AWS::Lambda::context = $context;
+    local $ENV{_X_AMZN_TRACE_ID};
+    if (defined $context->{trace_id}) { $ENV{_X_AMZN_TRACE_ID} = $context->{trace_id} }
+    else                               { delete $ENV{_X_AMZN_TRACE_ID} }
+    my ($trace, $result);
+    my $ok = eval {
+        local $SIG{__DIE__} = sub { $trace = _frames() };
+        $result = $FUNC->($payload, $context);
+        1;
+    };
+    if ($ok) {
+        return (0, $result) unless ref $result eq 'CODE' && $can_stream;
+        return _stream($result);
+    }
+    return _failure($@, $trace);
+}
+
+sub _failure {
+    my ($err, $trace) = @_;
+    my ($type, $doc) = error_document($err, $trace);
+    print STDERR _printable($err, $doc->{errorMessage});
+    return (1, $type, $doc);
+}
+
+# A handler returned sub { my $responder = shift; my $w = $responder->($type); $w->write(...); $w->close }.
+# The native writer sends chunks as they are written; a die after the responder was called ends the
+# stream with error trailers, a die before it is an ordinary error response.
+sub _stream {
+    my ($code) = @_;
+    require AWS::Lambda::ResponseWriter;
+    my ($writer, $trace);
+    my $ok = eval {
+        local $SIG{__DIE__} = sub { $trace = _frames() };
+        $code->(sub {
+            my $content_type = shift // 'application/octet-stream';
+            die "the streaming responder was called twice\n" if $writer;
+            _stream_start($content_type);
+            return $writer = AWS::Lambda::ResponseWriter->_native;
+        });
+        1;
+    };
+    if ($ok) {
+        return _failure("the streaming handler returned without calling its responder\n", $trace)
+            unless $writer;
+        $writer->close;
+        return (3);
+    }
+    my $err = $@;
+    return _failure($err, $trace) unless $writer;
+    my ($type, $doc) = error_document($err, $trace);
+    print STDERR _printable($err, $doc->{errorMessage});
+    # after close the response is complete: the error is only logged
+    unless ($writer->{closed}) {
+        $writer->{closed} = 1;
+        _stream_finish($type, PerlLambda::JSON::encode_json($doc));
+    }
+    return (3);
+}
+
+sub _printable {
+    my ($err, $message) = @_;
+    $message .= "\n" unless $message =~ /\n\z/;
+    return $message;
+}
+
+# error_document($err, $frames) → ($type, {errorMessage, errorType, stackTrace})
+# errorType: the exception's class for blessed exceptions, else "Error" (as AWS::Lambda).
+# errorMessage: "$err" as AWS::Lambda; unblessed references are JSON-encoded instead.
+sub error_document {
+    my ($err, $frames) = @_;
+    my $type = Scalar::Util::blessed($err) // 'Error';
+    my $message;
+    if (ref $err && !Scalar::Util::blessed($err)) {
+        $message = eval { PerlLambda::JSON::encode_json($err) } // "$err";
+    } else {
+        $message = "$err";
+    }
+    return ($type, { errorMessage => $message, errorType => $type, stackTrace => $frames // [] });
+}
+
+# Called from the __DIE__ hook: one "FUNCTION at FILE line N" per frame between the die and the handler call.
+sub _frames {
+    my @frames;
+    for (my $i = 1; @frames < $MAX_FRAMES; $i++) {
+        my (undef, $file, $line) = caller($i) or last;
+        last if $file eq __FILE__;
+        my $sub = (caller($i + 1))[3] // 'main';
+        push @frames, "$sub at $file line $line";
+    }
+    return \@frames;
+}
+
+# init_error_document($err) for load failures.
+sub init_error_document {
+    my ($err) = @_;
+    my ($type, $doc) = error_document($err, []);
+    print STDERR _printable($err, $doc->{errorMessage});
+    return ($type, $doc);
+}
+
+1;

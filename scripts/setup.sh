@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what building and testing perl-lambda needs on a fresh Debian 12 machine (idempotent).
+set -euo pipefail
+need=()
+for pkg in libperl-dev libjson-xs-perl libcpanel-json-xs-perl libtypes-serialiser-perl libtry-tiny-perl curl unzip; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+    echo ">> apt-get install ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need[@]}" >/dev/null
+fi
