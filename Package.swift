@@ -24,9 +24,12 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "bootstrap", targets: ["bootstrap"]),
+        .executable(name: "perl-lambda", targets: ["perl-lambda"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         // The only code that includes perl.h. Its public header is plain C with opaque pointers.
@@ -58,6 +61,35 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "bootstrap", dependencies: ["LambdaRuntime"]),
+        // The local emulator: Invoke API for callers, Runtime API for function processes, environment pool.
+        .target(
+            name: "LambdaEmulator",
+            dependencies: [
+                "LambdaWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The `perl-lambda` CLI: thin commands over LambdaEmulator.
+        .executableTarget(
+            name: "perl-lambda",
+            dependencies: [
+                "LambdaEmulator", "LambdaWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "LambdaEmulatorTests",
+            dependencies: [
+                "LambdaEmulator", "LambdaWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "LambdaWireTests", dependencies: ["LambdaWire"]),
         .testTarget(name: "PerlBridgeTests", dependencies: ["PerlBridge"]),
         .testTarget(

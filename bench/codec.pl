@@ -17,7 +17,8 @@ BEGIN {
 }
 use Time::HiRes qw(time);
 
-my $RUNS = shift // 15;
+my $RUNS = shift // 21;
+no warnings 'once';
 my %codecs = (ours => [\&PerlLambda::JSON::encode_json, \&PerlLambda::JSON::decode_json]);
 my @order = ('ours');
 for my $mod (qw(JSON::XS Cpanel::JSON::XS)) {
@@ -90,27 +91,28 @@ my %texts = map { $_ => PerlLambda::JSON::encode_json($inputs{$_}) } keys %input
 
 # ---------------------------------------------------------------- timing
 sub median { my @s = sort { $a <=> $b } @_; $s[@s / 2] }
+# Runs are interleaved across codecs (ours, JSON::XS, Cpanel, ours, ...) so heap and cache state
+# affect every codec alike; each run times `reps` calls.
 sub bench {
-    my ($code, $arg, $reps) = @_;
-    $code->($arg) for 1 .. ($reps > 10 ? 10 : 1); # warm up
-    my @t;
+    my ($calls, $reps) = @_; # codec name => [code, arg]
+    my %t;
+    for my $c (@order) { my ($code, $arg) = @{$calls->{$c}}; $code->($arg) for 1 .. ($reps > 10 ? 50 : 1) } # warm up
     for (1 .. $RUNS) {
-        my $t0 = time;
-        $code->($arg) for 1 .. $reps;
-        push @t, (time - $t0) / $reps;
+        for my $c (@order) {
+            my ($code, $arg) = @{$calls->{$c}};
+            my $t0 = time;
+            $code->($arg) for 1 .. $reps;
+            push @{$t{$c}}, (time - $t0) / $reps;
+        }
     }
-    return median(@t);
+    return { map { $_ => median(@{$t{$_}}) } @order };
 }
 
 printf "%-6s %-5s %9s  %s\n", 'input', 'op', 'size', join '  ', map { sprintf '%16s', $_ } @order, 'ours/JSON::XS';
 for my $in (qw(event big)) {
-    my $reps = $in eq 'event' ? 20000 : 1;
+    my $reps = $in eq 'event' ? 2000 : 1;
     for my $op (qw(decode encode)) {
-        my %r;
-        for my $c (@order) {
-            my ($enc, $dec) = @{$codecs{$c}};
-            $r{$c} = $op eq 'decode' ? bench($dec, $texts{$in}, $reps) : bench($enc, $inputs{$in}, $reps);
-        }
+        my %r = %{ bench({ map { $_ => $op eq 'decode' ? [$codecs{$_}[1], $texts{$in}] : [$codecs{$_}[0], $inputs{$in}] } @order }, $reps) };
         my $unit = $in eq 'event' ? 1e6 : 1e3;
         printf "%-6s %-5s %9s  %s  %16s\n", $in, $op, length $texts{$in},
             join('  ', map { sprintf '%13.2f %s', $r{$_} * $unit, $in eq 'event' ? 'us' : 'ms' } @order),

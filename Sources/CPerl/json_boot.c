@@ -1,24 +1,8 @@
 // PerlLambda::JSON: the XS subs encode_json / decode_json, the boolean singletons and the guard
 // CV used by cpj_encode. Everything per-interpreter lives in PL_modglobal.
-#include "cperl_internal.h"
+#include "json_internal.h"
 #include <string.h>
 
-// ---- shared with the other json_*.c files (no private header by design; keep in sync) ----
-typedef struct cpj_enc {
-    char *cur, *end, *base;
-    SV *sv;
-    cperl_buf *buf;
-    int depth;
-    int rc;
-    char err[512];
-} cpj_enc;
-void cpj__enc_init_sv(pTHX_ cpj_enc *e, SV *out);
-void cpj__enc_finish_sv(pTHX_ cpj_enc *e);
-int cpj__enc_sv(pTHX_ cpj_enc *e, SV *sv);
-SV *cpj__decode(pTHX_ const char *json, size_t len, char *err, size_t errsz);
-void cpj__bools(pTHX_ SV **true_sv, SV **false_sv);
-CV *cpj__guard_cv(pTHX);
-XS(cpj__xs_encode_guarded);
 
 #define KEY_TRUE "PerlLambda::JSON::(true)"
 #define KEY_FALSE "PerlLambda::JSON::(false)"
@@ -37,8 +21,8 @@ void cpj__bools(pTHX_ SV **true_sv, SV **false_sv) {
         SvREADONLY_on(SvRV(rf));
         t = hv_stores(PL_modglobal, KEY_TRUE, rt);
         f = hv_stores(PL_modglobal, KEY_FALSE, rf);
-        sv_setsv(get_sv("PerlLambda::JSON::true", GV_ADD), rt);
-        sv_setsv(get_sv("PerlLambda::JSON::false", GV_ADD), rf);
+        sv_setsv(get_sv("PerlLambda::JSON::true", GV_ADDMULTI), rt);
+        sv_setsv(get_sv("PerlLambda::JSON::false", GV_ADDMULTI), rf);
     }
     *true_sv = SvRV(*t);
     *false_sv = SvRV(*f);

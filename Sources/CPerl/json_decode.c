@@ -1,40 +1,36 @@
 // JSON decoder (strict RFC 8259, UTF-8 input) building Perl SVs directly while parsing.
 // Semantics follow JSON::XS decode_json; see cperl_internal.h for the contract.
-#include "cperl_internal.h"
+#include "json_internal.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <string.h>
 
-// ---- shared with the other json_*.c files (no private header by design) ----
-SV *cpj__decode(pTHX_ const char *json, size_t len, char *err, size_t errsz);
-void cpj__bools(pTHX_ SV **true_sv, SV **false_sv); // json_boot.c: referents of the singletons
 
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
 
-// High bit set in each byte that is '"', '\\', < 0x20 or >= 0x80. Only the lowest set byte is
-// exact (borrows can mark bytes above a real hit), which is all the callers use.
-static inline uint64_t special_mask(uint64_t w) {
-    uint64_t lt = (w - ONES * 0x20) & ~w;
-    uint64_t q = w ^ (ONES * 0x22);
-    uint64_t b = w ^ (ONES * 0x5C);
-    q = (q - ONES) & ~q;
-    b = (b - ONES) & ~b;
-    return (lt | q | b | w) & HIGHS;
-}
+typedef struct {
+    const char *key;     // in the input, or NULL: d->sb.data + koff (the scratch may move)
+    size_t koff;
+    I32 klen;            // negative: UTF-8 key
+    SV *val;
+} dec_member;
 
 typedef struct {
     const char *start, *p, *end;
     int depth;
     SV **stk;            // array elements being collected (a stack shared by nesting levels)
     size_t stk_len, stk_cap;
-    char *sbuf;          // unescaped string scratch (a stack: keys stay while their value parses)
-    size_t sbuf_used, sbuf_cap;
+    cpj_sbuf sb;         // unescaped string scratch (a stack: keys stay until their hash is built)
     SV *yes, *no;        // boolean singleton referents (looked up lazily)
     char *err;
     size_t errsz;
     int failed;
+    dec_member *mem;     // object members being collected (a stack, like stk)
+    size_t mem_len, mem_cap;
+    SV *stk_local[128];   // small documents never touch the heap for scratch
+    dec_member mem_local[64];
+    char sbuf_local[1024];
 } dec_t;
 
 // ---------------------------------------------------------------- errors
@@ -108,256 +104,24 @@ static int utf8_seq(const unsigned char *p, const unsigned char *end) {
         if (c_ == ' ' || c_ == '\n' || c_ == '\r' || c_ == '\t') (d)->p++; else break; \
     } } while (0)
 
-static void sbuf_reserve(dec_t *d, size_t extra) {
-    if (d->sbuf_used + extra <= d->sbuf_cap) return;
-    size_t cap = d->sbuf_cap ? d->sbuf_cap : 256;
-    while (cap < d->sbuf_used + extra) cap *= 2;
-    char *n = realloc(d->sbuf, cap);
-    if (!n) abort();
-    d->sbuf = n;
-    d->sbuf_cap = cap;
-}
-
-static int hexval(unsigned char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    c |= 0x20;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
-static int read_hex4(dec_t *d, const char *q, unsigned *out) {
-    if (d->end - q < 4) {
-        dec_fail(d, q - 2, "malformed JSON: incomplete \\u escape in string");
-        return 0;
-    }
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval((unsigned char)q[i]);
-        if (h < 0) {
-            dec_fail(d, q - 2, "malformed JSON: invalid \\u escape in string (expected 4 hex digits)");
-            return 0;
-        }
-        v = (v << 4) | (unsigned)h;
-    }
-    *out = v;
-    return 1;
-}
-
 // ---------------------------------------------------------------- strings
-// Parses the string whose opening quote is at d->p. On success *s/*len give its content: either
-// a slice of the input (no escapes) or, with *scratch set, d->sbuf + *s_off (valid until the next
-// string is parsed unless the caller bumps sbuf_used). Returns 0 on error.
 static int dec_str(dec_t *d, const char **s, size_t *len, int *utf8, int *scratch, size_t *s_off) {
-    const unsigned char *p = (const unsigned char *)d->p + 1, *end = (const unsigned char *)d->end;
-    const unsigned char *begin = p;
-    int u8 = 0;
-    for (;;) {
-        while (end - p >= 8) {
-            uint64_t w;
-            memcpy(&w, p, 8);
-            uint64_t m = special_mask(w);
-            if (m) { p += __builtin_ctzll(m) >> 3; goto special; }
-            p += 8;
-        }
-        while (p < end && *p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x80) p++;
-        if (p >= end) {
-            dec_fail(d, (const char *)end, "malformed JSON: unexpected end of JSON input (unterminated string)");
-            return 0;
-        }
-    special:
-        if (*p == '"') {
-            *s = (const char *)begin; *len = (size_t)(p - begin); *utf8 = u8; *scratch = 0;
-            d->p = (const char *)p + 1;
-            return 1;
-        }
-        if (*p >= 0x80) {
-            int n = utf8_seq(p, end);
-            if (!n) { dec_fail(d, (const char *)p, "malformed JSON: invalid UTF-8 in string"); return 0; }
-            p += n; u8 = 1;
-            continue;
-        }
-        if (*p == '\\') break;
-        dec_fail(d, (const char *)p, "malformed JSON: unescaped control character U+%04X in string", *p);
-        return 0;
-    }
-    // Slow path: escapes. Copy into the scratch stack; the output never exceeds the input.
-    size_t off = d->sbuf_used;
-    sbuf_reserve(d, (size_t)(p - begin) + 64);
-    char *o = d->sbuf + off;
-    memcpy(o, begin, (size_t)(p - begin));
-    o += p - begin;
-    for (;;) {
-        // here *p is a special byte
-        unsigned char c = *p;
-        if (c == '"') break;
-        if (c == '\\') {
-            if (end - p < 2) {
-                dec_fail(d, (const char *)end, "malformed JSON: unexpected end of JSON input (unterminated string)");
-                return 0;
-            }
-            size_t at = (size_t)(o - d->sbuf);
-            d->sbuf_used = at;
-            sbuf_reserve(d, 8);
-            o = d->sbuf + at;
-            switch (p[1]) {
-            case '"': *o++ = '"'; p += 2; break;
-            case '\\': *o++ = '\\'; p += 2; break;
-            case '/': *o++ = '/'; p += 2; break;
-            case 'b': *o++ = '\b'; p += 2; break;
-            case 'f': *o++ = '\f'; p += 2; break;
-            case 'n': *o++ = '\n'; p += 2; break;
-            case 'r': *o++ = '\r'; p += 2; break;
-            case 't': *o++ = '\t'; p += 2; break;
-            case 'u': {
-                unsigned cp;
-                if (!read_hex4(d, (const char *)p + 2, &cp)) return 0;
-                if (cp >= 0xDC00 && cp <= 0xDFFF) {
-                    dec_fail(d, (const char *)p, "malformed JSON: lone low surrogate \\u%04X in string", cp);
-                    return 0;
-                }
-                if (cp >= 0xD800 && cp <= 0xDBFF) {
-                    unsigned lo;
-                    if (end - p < 12 || p[6] != '\\' || p[7] != 'u') {
-                        dec_fail(d, (const char *)p, "malformed JSON: lone high surrogate \\u%04X in string (expected a following \\uDC00-\\uDFFF)", cp);
-                        return 0;
-                    }
-                    if (!read_hex4(d, (const char *)p + 8, &lo)) return 0;
-                    if (lo < 0xDC00 || lo > 0xDFFF) {
-                        dec_fail(d, (const char *)p, "malformed JSON: lone high surrogate \\u%04X in string (followed by \\u%04X)", cp, lo);
-                        return 0;
-                    }
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                    p += 6;
-                }
-                p += 6;
-                if (cp < 0x80) *o++ = (char)cp;
-                else if (cp < 0x800) {
-                    *o++ = (char)(0xC0 | (cp >> 6)); *o++ = (char)(0x80 | (cp & 0x3F)); u8 = 1;
-                } else if (cp < 0x10000) {
-                    *o++ = (char)(0xE0 | (cp >> 12)); *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-                    *o++ = (char)(0x80 | (cp & 0x3F)); u8 = 1;
-                } else {
-                    *o++ = (char)(0xF0 | (cp >> 18)); *o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
-                    *o++ = (char)(0x80 | ((cp >> 6) & 0x3F)); *o++ = (char)(0x80 | (cp & 0x3F)); u8 = 1;
-                }
-                break;
-            }
-            default:
-                if (p[1] >= 0x21 && p[1] < 0x7F)
-                    dec_fail(d, (const char *)p, "malformed JSON: invalid escape '\\%c' in string", p[1]);
-                else
-                    dec_fail(d, (const char *)p, "malformed JSON: invalid escape in string");
-                return 0;
-            }
-        } else if (c >= 0x80) {
-            int n = utf8_seq(p, end);
-            if (!n) { dec_fail(d, (const char *)p, "malformed JSON: invalid UTF-8 in string"); return 0; }
-            size_t at = (size_t)(o - d->sbuf);
-            d->sbuf_used = at;
-            sbuf_reserve(d, 4);
-            o = d->sbuf + at;
-            memcpy(o, p, (size_t)n);
-            o += n; p += n; u8 = 1;
-        } else {
-            dec_fail(d, (const char *)p, "malformed JSON: unescaped control character U+%04X in string", c);
-            return 0;
-        }
-        // copy the next plain run
-        const unsigned char *run = p;
-        while (end - p >= 8) {
-            uint64_t w;
-            memcpy(&w, p, 8);
-            uint64_t m = special_mask(w);
-            if (m) { p += __builtin_ctzll(m) >> 3; goto copy; }
-            p += 8;
-        }
-        while (p < end && *p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x80) p++;
-        if (p >= end) {
-            dec_fail(d, (const char *)end, "malformed JSON: unexpected end of JSON input (unterminated string)");
-            return 0;
-        }
-    copy:
-        if (p > run) {
-            size_t at = (size_t)(o - d->sbuf);
-            d->sbuf_used = at;
-            sbuf_reserve(d, (size_t)(p - run));
-            o = d->sbuf + at;
-            memcpy(o, run, (size_t)(p - run));
-            o += p - run;
-        }
-    }
-    *s_off = off; *s = d->sbuf + off; *len = (size_t)(o - (d->sbuf + off)); *utf8 = u8; *scratch = 1;
-    d->sbuf_used = off;
-    d->p = (const char *)p + 1;
-    return 1;
+    const char *at = NULL;
+    char msg[160];
+    if (LIKELY(cpj__dec_str(&d->p, d->end, &d->sb, s, len, utf8, scratch, s_off, &at, msg, sizeof msg))) return 1;
+    dec_fail(d, at, "%s", msg);
+    return 0;
 }
 
 // ---------------------------------------------------------------- numbers
-static const double pow10_tab[23] = {
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
 static SV *dec_number(pTHX_ dec_t *d) {
-    const char *p = d->p, *end = d->end, *start = p;
-    int neg = 0, is_nv = 0, overflow = 0;
-    UV m = 0;
-    long exp10 = 0;
-    if (*p == '-') { neg = 1; p++; }
-    if (p >= end || (unsigned)(*p - '0') > 9) { dec_unexpected(d, p, "a digit"); return NULL; }
-    if (*p == '0') {
-        p++;
-        if (p < end && (unsigned)(*p - '0') <= 9) {
-            dec_fail(d, start, "malformed JSON: leading zeros are not allowed in numbers");
-            return NULL;
-        }
-    } else {
-        while (p < end && (unsigned)(*p - '0') <= 9) {
-            unsigned dg = (unsigned)(*p - '0');
-            if (!overflow && (m > (UV_MAX - dg) / 10)) overflow = 1;
-            if (!overflow) m = m * 10 + dg; else exp10++;
-            p++;
-        }
+    const char *at = NULL, *expected = NULL, *msg = NULL;
+    SV *sv = cpj__dec_number(aTHX_ &d->p, d->end, &at, &expected, &msg);
+    if (UNLIKELY(!sv)) {
+        if (msg) dec_fail(d, at, "%s", msg);
+        else dec_unexpected(d, at, expected);
     }
-    if (p < end && *p == '.') {
-        p++;
-        if (p >= end || (unsigned)(*p - '0') > 9) { dec_unexpected(d, p, "a digit after the decimal point"); return NULL; }
-        is_nv = 1;
-        while (p < end && (unsigned)(*p - '0') <= 9) {
-            unsigned dg = (unsigned)(*p - '0');
-            if (!overflow && (m > (UV_MAX - dg) / 10)) overflow = 1;
-            if (!overflow) { m = m * 10 + dg; exp10--; }
-            p++;
-        }
-    }
-    if (p < end && (*p | 0x20) == 'e') {
-        p++;
-        int eneg = 0;
-        long e = 0;
-        if (p < end && (*p == '+' || *p == '-')) { eneg = *p == '-'; p++; }
-        if (p >= end || (unsigned)(*p - '0') > 9) { dec_unexpected(d, p, "a digit in the exponent"); return NULL; }
-        while (p < end && (unsigned)(*p - '0') <= 9) {
-            if (e < 100000) e = e * 10 + (*p - '0');
-            p++;
-        }
-        exp10 += eneg ? -e : e;
-        is_nv = 1;
-    }
-    d->p = p;
-    if (!is_nv && !overflow) {
-        if (!neg) return m <= (UV)IV_MAX ? newSViv((IV)m) : newSVuv(m);
-        if (m <= (UV)IV_MAX) return newSViv(-(IV)m);
-        if (m == (UV)IV_MAX + 1) return newSViv(IV_MIN);
-        // fall through: negative beyond IV_MIN becomes an NV
-    }
-    NV nv;
-    if (!overflow && m <= ((UV)1 << 53) && exp10 >= -22 && exp10 <= 22) {
-        // Exact operands, one correctly rounded operation (Clinger's fast path).
-        nv = exp10 < 0 ? (double)m / pow10_tab[-exp10] : (double)m * pow10_tab[exp10];
-        if (neg) nv = -nv;
-    } else {
-        my_atof3(start, &nv, (STRLEN)(p - start));
-    }
-    return newSVnv(nv);
+    return sv;
 }
 
 // ---------------------------------------------------------------- values
@@ -380,9 +144,10 @@ static SV *dec_array(pTHX_ dec_t *d) {
         SV *v = dec_value(aTHX_ d);
         if (UNLIKELY(!v)) goto fail;
         if (UNLIKELY(d->stk_len == d->stk_cap)) {
-            size_t cap = d->stk_cap ? d->stk_cap * 2 : 64;
-            SV **n = realloc(d->stk, cap * sizeof(SV *));
+            size_t cap = d->stk_cap * 2;
+            SV **n = d->stk == d->stk_local ? malloc(cap * sizeof(SV *)) : realloc(d->stk, cap * sizeof(SV *));
             if (!n) abort();
+            if (d->stk == d->stk_local) memcpy(n, d->stk_local, d->stk_len * sizeof(SV *));
             d->stk = n;
             d->stk_cap = cap;
         }
@@ -409,18 +174,19 @@ fail:
     return NULL;
 }
 
+// Members are collected first so the hash can be created at its final size (no splits).
 static SV *dec_object(pTHX_ dec_t *d) {
     if (UNLIKELY(++d->depth > CPJ_MAX_DEPTH)) {
         dec_fail(d, d->p, "JSON nesting exceeds %d levels", CPJ_MAX_DEPTH);
         return NULL;
     }
-    HV *hv = newHV();
+    size_t base = d->mem_len, sbase = d->sb.used;
     d->p++;
     SKIP_WS(d);
     if (d->p < d->end && *d->p == '}') {
         d->p++;
         d->depth--;
-        return newRV_noinc((SV *)hv);
+        return newRV_noinc((SV *)newHV());
     }
     for (;;) {
         if (UNLIKELY(d->p >= d->end || *d->p != '"')) {
@@ -431,8 +197,8 @@ static SV *dec_object(pTHX_ dec_t *d) {
         size_t klen, koff = 0;
         int ku8, kscratch;
         if (!dec_str(d, &k, &klen, &ku8, &kscratch, &koff)) goto fail;
-        if (UNLIKELY(klen > I32_MAX)) { dec_fail(d, d->p, "object key too long"); goto fail; }
-        if (kscratch) d->sbuf_used = koff + klen; // keep the key while the value parses
+        if (UNLIKELY(klen > I32_MAX)) { dec_fail(d, d->p, "malformed JSON: object key too long"); goto fail; }
+        if (kscratch) d->sb.used = koff + klen; // keep the key until the hash is built
         SKIP_WS(d);
         if (UNLIKELY(d->p >= d->end || *d->p != ':')) {
             dec_unexpected(d, d->p, "':' after an object key");
@@ -442,8 +208,19 @@ static SV *dec_object(pTHX_ dec_t *d) {
         SKIP_WS(d);
         SV *v = dec_value(aTHX_ d);
         if (UNLIKELY(!v)) goto fail;
-        if (kscratch) { k = d->sbuf + koff; d->sbuf_used = koff; }
-        (void)hv_common_key_len(hv, k, ku8 ? -(I32)klen : (I32)klen, HV_FETCH_ISSTORE, v, 0);
+        if (UNLIKELY(d->mem_len == d->mem_cap)) {
+            size_t cap = d->mem_cap * 2;
+            dec_member *n = d->mem == d->mem_local ? malloc(cap * sizeof *n) : realloc(d->mem, cap * sizeof *n);
+            if (!n) abort();
+            if (d->mem == d->mem_local) memcpy(n, d->mem_local, d->mem_len * sizeof *n);
+            d->mem = n;
+            d->mem_cap = cap;
+        }
+        dec_member *m = &d->mem[d->mem_len++];
+        m->key = kscratch ? NULL : k;
+        m->koff = koff;
+        m->klen = ku8 ? -(I32)klen : (I32)klen;
+        m->val = v;
         SKIP_WS(d);
         if (LIKELY(d->p < d->end)) {
             if (*d->p == ',') { d->p++; SKIP_WS(d); continue; }
@@ -452,10 +229,21 @@ static SV *dec_object(pTHX_ dec_t *d) {
         dec_unexpected(d, d->p, "',' or '}' after an object member");
         goto fail;
     }
-    d->depth--;
-    return newRV_noinc((SV *)hv);
+    {
+        HV *hv = newHV();
+        size_t n = d->mem_len - base;
+        if (n > 5) hv_ksplit(hv, n);
+        for (dec_member *m = d->mem + base, *e = d->mem + d->mem_len; m < e; m++)
+            (void)hv_common(hv, NULL, m->key ? m->key : d->sb.data + m->koff, m->klen < 0 ? (STRLEN)-m->klen : (STRLEN)m->klen,
+                            m->klen < 0 ? HVhek_UTF8 : 0, HV_FETCH_ISSTORE, m->val, 0);
+        d->mem_len = base;
+        d->sb.used = sbase;
+        d->depth--;
+        return newRV_noinc((SV *)hv);
+    }
 fail:
-    SvREFCNT_dec((SV *)hv);
+    while (d->mem_len > base) SvREFCNT_dec(d->mem[--d->mem_len].val);
+    d->sb.used = sbase;
     return NULL;
 }
 
@@ -502,7 +290,13 @@ static SV *dec_value(pTHX_ dec_t *d) {
 // ---------------------------------------------------------------- entry points
 SV *cpj__decode(pTHX_ const char *json, size_t len, char *err, size_t errsz) {
     dec_t d;
-    memset(&d, 0, sizeof d);
+    memset(&d, 0, offsetof(dec_t, stk_local));
+    d.stk = d.stk_local;
+    d.stk_cap = sizeof d.stk_local / sizeof d.stk_local[0];
+    d.mem = d.mem_local;
+    d.mem_cap = sizeof d.mem_local / sizeof d.mem_local[0];
+    d.sb.data = d.sb.local = d.sbuf_local;
+    d.sb.cap = sizeof d.sbuf_local;
     d.start = d.p = json;
     d.end = json + len;
     d.err = err;
@@ -523,8 +317,10 @@ SV *cpj__decode(pTHX_ const char *json, size_t len, char *err, size_t errsz) {
         }
     }
     while (d.stk_len) SvREFCNT_dec(d.stk[--d.stk_len]); // only non-empty after an error
-    free(d.stk);
-    free(d.sbuf);
+    while (d.mem_len) SvREFCNT_dec(d.mem[--d.mem_len].val);
+    if (d.stk != d.stk_local) free(d.stk);
+    if (d.mem != d.mem_local) free(d.mem);
+    if (d.sb.data != d.sb.local) free(d.sb.data);
     return v;
 }
 

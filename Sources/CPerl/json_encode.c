@@ -1,29 +1,13 @@
 // JSON encoder: Perl data -> UTF-8 JSON text, following JSON::XS encode_json's type rules
 // (plus booleans, TO_JSON). Output goes straight into an SV's buffer (XS path) or a cperl_buf.
-#include "cperl_internal.h"
+#include "json_internal.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-// ---- shared with the other json_*.c files (no private header by design) ----
-typedef struct cpj_enc {
-    char *cur, *end, *base; // write pointer, capacity end (one byte kept for the NUL), buffer
-    SV *sv;                 // output SV, or NULL when writing to buf
-    cperl_buf *buf;
-    int depth;
-    int rc;                 // result of a guarded run
-    char err[512];
-} cpj_enc;
-void cpj__enc_init_sv(pTHX_ cpj_enc *e, SV *out);
-void cpj__enc_finish_sv(pTHX_ cpj_enc *e);
-int cpj__enc_sv(pTHX_ cpj_enc *e, SV *sv);
-int cpj__enc_str(pTHX_ cpj_enc *e, const char *s, STRLEN len, int utf8);  // json_encode_str.c
-void cpj__enc_grow(pTHX_ cpj_enc *e, size_t need);
-CV *cpj__guard_cv(pTHX);                                                 // json_boot.c
 
-#define NEED(e, n) do { if (UNLIKELY((size_t)((e)->end - (e)->cur) < (size_t)(n))) cpj__enc_grow(aTHX_ (e), (n)); } while (0)
 
 static int enc_error(cpj_enc *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int enc_error(cpj_enc *e, const char *fmt, ...) {
@@ -99,30 +83,38 @@ static int enc_nv(pTHX_ cpj_enc *e, NV nv) {
         e->cur = put_iv(e->cur, (IV)nv);
         return 0;
     }
-    if (a >= 1e-4 && a < 1e14) {
-        // Smallest k such that some r < 10^15 has r / 10^k == a after correct rounding: then the
-        // decimal r*10^-k (≤ 15 significant digits) is exactly what %.15g prints.
-        for (int k = 1; k <= 19; k++) {
-            double sc = a * p10[k];
-            if (sc >= 1e15) break;
-            uint64_t r = (uint64_t)(sc + 0.5);
-            if ((double)r / p10[k] == a) {
-                char dig[24], *o = e->cur;
-                int nd = (int)(put_uv(dig, r) - dig);
-                while (dig[nd - 1] == '0' && k > 0) { nd--; k--; } // cannot happen for minimal k, be safe
-                if (nv < 0) *o++ = '-';
-                if (nd > k) {
-                    memcpy(o, dig, (size_t)(nd - k)); o += nd - k;
-                    *o++ = '.';
-                    memcpy(o, dig + nd - k, (size_t)k); o += k;
-                } else {
-                    *o++ = '0'; *o++ = '.';
-                    for (int z = k - nd; z > 0; z--) *o++ = '0';
-                    memcpy(o, dig, (size_t)nd); o += nd;
-                }
-                e->cur = o;
-                return 0;
+    if (a >= 1e-4 && a < 1e15) {
+        // Round a to 15 significant digits: sc = a * 10^k lies in [1e14, 1e15); 10^k is exact, so
+        // sc carries one rounding error below half an ulp, which can only matter when sc's fraction
+        // is exactly .5 (then fma recovers the exact residual). Ties round half-even, as printf does.
+        int k, X = 0;
+        if (a >= 1) { while (X < 14 && a >= p10[X + 1]) X++; k = 14 - X; }
+        else { k = 15; while (k < 18 && a * p10[k] < 1e14) k++; }
+        double sc = a * p10[k], fl = floor(sc), fr = sc - fl;
+        uint64_t r = (uint64_t)fl;
+        if (fr > 0.5) r++;
+        else if (fr == 0.5) {
+            double res = fma(a, p10[k], -sc);
+            if (res > 0 || (res == 0 && (r & 1))) r++;
+        }
+        X = 14 - k;
+        if (r >= 1000000000000000ULL) { r /= 10; X++; }
+        if (X < 15) {
+            char dig[24], *o = e->cur;
+            int nd = (int)(put_uv(dig, r) - dig); // 15 digits
+            while (nd > 1 && dig[nd - 1] == '0') nd--;
+            if (nv < 0) *o++ = '-';
+            if (X >= 0) {
+                int ip = X + 1; // integer digits
+                if (nd <= ip) { memcpy(o, dig, (size_t)nd); o += nd; for (int z = ip - nd; z > 0; z--) *o++ = '0'; }
+                else { memcpy(o, dig, (size_t)ip); o += ip; *o++ = '.'; memcpy(o, dig + ip, (size_t)(nd - ip)); o += nd - ip; }
+            } else {
+                *o++ = '0'; *o++ = '.';
+                for (int z = -X - 1; z > 0; z--) *o++ = '0';
+                memcpy(o, dig, (size_t)nd); o += nd;
             }
+            e->cur = o;
+            return 0;
         }
     }
     int n = snprintf(e->cur, 40, "%.15g", nv);
@@ -267,7 +259,7 @@ static int enc_ref(pTHX_ cpj_enc *e, SV *ref) {
         e->depth--;
         return rc;
     }
-    if (ty < SVt_PVAV && ty != SVt_PVLV) { // \1, \0, \!!1 ...
+    if (ty < SVt_PVAV && ty != SVt_PVLV && ty != SVt_PVGV && ty != SVt_REGEXP) { // \1, \0, \!!1 ...
         SvGETMAGIC(t);
         if (SvROK(t)) return enc_error(e, "cannot encode a reference to a reference as JSON");
         if (SvIsBOOL(t)) return enc_bool(aTHX_ e, SvTRUE_nomg(t));

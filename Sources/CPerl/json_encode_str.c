@@ -1,37 +1,12 @@
 // JSON string escaping for the encoder: character strings (SvUTF8) are copied as validated UTF-8,
 // byte strings are treated as Latin-1 and upgraded; '"', '\\' and controls < 0x20 are escaped.
-#include "cperl_internal.h"
+#include "json_internal.h"
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-// ---- shared with json_encode.c (no private header by design; keep in sync) ----
-typedef struct cpj_enc {
-    char *cur, *end, *base;
-    SV *sv;
-    cperl_buf *buf;
-    int depth;
-    int rc;
-    char err[512];
-} cpj_enc;
-int cpj__enc_str(pTHX_ cpj_enc *e, const char *s, STRLEN len, int utf8);
-void cpj__enc_grow(pTHX_ cpj_enc *e, size_t need);
 
-#define NEED(e, n) do { if (UNLIKELY((size_t)((e)->end - (e)->cur) < (size_t)(n))) cpj__enc_grow(aTHX_ (e), (n)); } while (0)
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-// High bit set in the lowest byte that is '"', '\\', < 0x20 or >= 0x80 (bytes above it may be
-// false positives; only the lowest is used).
-static inline uint64_t special_mask(uint64_t w) {
-    uint64_t lt = (w - ONES * 0x20) & ~w;
-    uint64_t q = w ^ (ONES * 0x22);
-    uint64_t b = w ^ (ONES * 0x5C);
-    q = (q - ONES) & ~q;
-    b = (b - ONES) & ~b;
-    return (lt | q | b | w) & HIGHS;
-}
 
 static const char hexd[] = "0123456789abcdef";
 
@@ -70,7 +45,7 @@ int cpj__enc_str(pTHX_ cpj_enc *e, const char *s, STRLEN len, int utf8) {
             uint64_t w;
             memcpy(&w, p, 8);
             memcpy(o, &w, 8); // speculative store; only the clean prefix is kept
-            uint64_t m = special_mask(w);
+            uint64_t m = cpj_special_mask(w);
             if (m) {
                 unsigned k = (unsigned)__builtin_ctzll(m) >> 3;
                 p += k; o += k;

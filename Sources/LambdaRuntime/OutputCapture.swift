@@ -21,6 +21,7 @@ public final class OutputCapture {
         pthread_mutex_init(&lock, nil)
         sink = dup(2)
         guard sink >= 0 else { return nil }
+        log.fd = sink
         for (fd, level) in [(Int32(1), RuntimeLog.Level.info), (2, .error)] {
             var p: [Int32] = [0, 0]
             guard pipe(&p) == 0 else { return nil }

@@ -19,7 +19,8 @@ public final class RuntimeLog {
 
     public let format: Format
     public let minimum: Level
-    private let fd: Int32
+    /// Where lines go: stderr, or the original stderr saved by `OutputCapture` once fd 2 is redirected.
+    var fd: Int32
     private var lock = pthread_mutex_t()
     private var _requestID: String?
 

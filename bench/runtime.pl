@@ -1,0 +1,151 @@
+#!/usr/bin/perl
+# Runtime benchmarks for `bootstrap`, reported as ratios against baselines measured in the same run:
+#   cold start (spawn → first GET /next) vs `perl -e1` and `perl -MJSON::XS -MHTTP::Tiny -e1`
+#     (and AWS::Lambda's own bootstrap when its source is at hand),
+#   warm invokes/s under the real AWS RIE vs a raw-socket no-op runtime,
+#   RSS of the bootstrap after 1,000 and after N invokes (BENCH_INVOKES, default 100,000).
+# usage: perl bench/runtime.pl   (from the repo root, after `make release`)
+use strict;
+use warnings;
+use Time::HiRes qw(time sleep);
+use IO::Socket::INET;
+use HTTP::Tiny;
+use POSIX ();
+use File::Temp qw(tempdir);
+use Cwd qw(abs_path);
+
+my $root      = abs_path('.');
+my $bootstrap = "$root/.build/release/bootstrap";
+my $rie       = "$root/.cache/bin/aws-lambda-rie";
+my $hello     = "$root/examples/hello";
+my $runs      = $ENV{BENCH_COLD_RUNS} // 40;
+my $warm_n    = $ENV{BENCH_WARM} // 3000;
+my $long_n    = $ENV{BENCH_INVOKES} // 100_000;
+-x $bootstrap or die "build first: make release\n";
+-x $rie or die "fetch the RIE first: scripts/fetch-rie.sh\n";
+
+sub median { my @s = sort { $a <=> $b } @_; return $s[@s / 2] }
+sub ms { sprintf '%.2f ms', 1000 * shift }
+
+# ---- cold start ----
+sub spawn_exit_time {
+    my @cmd = @_;
+    my @t;
+    for (1 .. $runs) {
+        my $t0 = time;
+        system(@cmd) == 0 or die "@cmd failed\n";
+        push @t, time - $t0;
+    }
+    return median(@t);
+}
+
+# Time from fork to the first request line on a listening socket standing in for the Runtime API.
+sub spawn_to_next {
+    my ($env, @cmd) = @_;
+    my @t;
+    for (1 .. $runs) {
+        my $srv = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 5, ReuseAddr => 1) or die $!;
+        my $api = '127.0.0.1:' . $srv->sockport;
+        my $t0 = time;
+        my $pid = fork // die;
+        if (!$pid) {
+            %ENV = (%ENV, %$env, AWS_LAMBDA_RUNTIME_API => $api);
+            open STDOUT, '>', '/dev/null';
+            exec @cmd or POSIX::_exit(127);
+        }
+        my $c = $srv->accept or die "no connection\n";
+        my $line = <$c>;
+        my $dt = time - $t0;
+        die "unexpected first request: $line" unless $line =~ m{GET /2018-06-01/runtime/invocation/next};
+        kill 'KILL', $pid;
+        waitpid $pid, 0;
+        push @t, $dt;
+    }
+    return median(@t);
+}
+
+my %hello_env = (LAMBDA_TASK_ROOT => $hello, _HANDLER => 'handler.handle');
+print "== cold start (median of $runs) ==\n";
+my $perl_e1 = spawn_exit_time($^X, '-e1');
+my $perl_mods = spawn_exit_time($^X, '-MJSON::XS', '-MHTTP::Tiny', '-e1');
+my $ours = spawn_to_next(\%hello_env, $bootstrap, 'handler.handle');
+printf "  %-46s %s\n", 'perl -e1', ms($perl_e1);
+printf "  %-46s %s\n", 'perl -MJSON::XS -MHTTP::Tiny -e1', ms($perl_mods);
+printf "  %-46s %s   (%.2fx perl -e1, %.2fx perl+modules; target <= 10 ms)\n",
+    'bootstrap, hello handler, spawn -> GET /next', ms($ours), $ours / $perl_e1, $ours / $perl_mods;
+my $mirror = '/work/.mirror/shogo82148+p5-aws-lambda/repo';
+if (-d $mirror) {
+    my $dir = tempdir(CLEANUP => 1);
+    system("git -C $mirror archive HEAD lib | tar -x -C $dir") == 0 or die;
+    my $theirs = eval {
+        spawn_to_next(\%hello_env, $^X, "-I$dir/lib", '-MAWS::Lambda::Bootstrap', '-e', 'bootstrap(@ARGV)', 'handler.handle')
+    };
+    printf "  %-46s %s   (ours is %.1fx faster)\n", 'AWS::Lambda bootstrap, same handler', ms($theirs), $theirs / $ours
+        if defined $theirs;
+}
+
+# ---- warm invokes under the RIE ----
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1) or die $!;
+    return $s->sockport;
+}
+
+sub with_rie {
+    my ($cmd, $body) = @_;
+    my ($p, $q) = (free_port(), free_port());
+    my $pid = fork // die;
+    if (!$pid) {
+        %ENV = (%ENV, %hello_env);
+        open STDOUT, '>', '/dev/null';
+        open STDERR, '>', '/dev/null';
+        exec $rie, '--runtime-interface-emulator-address', "127.0.0.1:$p", '--runtime-api-address', "127.0.0.1:$q", @$cmd;
+        POSIX::_exit(127);
+    }
+    my $http = HTTP::Tiny->new(keep_alive => 1, timeout => 30);
+    my $url = "http://127.0.0.1:$p/2015-03-31/functions/function/invocations";
+    for (1 .. 200) { last if $http->post($url, { content => '{}' })->{success}; sleep 0.05 }
+    my @r = $body->($http, $url, $pid);
+    kill 'TERM', $pid;
+    waitpid $pid, 0;
+    return @r;
+}
+
+sub invokes_per_second {
+    my ($http, $url, $n) = @_;
+    my $t0 = time;
+    for (1 .. $n) {
+        my $r = $http->post($url, { content => '{"k":"v"}' });
+        die "invoke failed: $r->{status} $r->{content}\n" unless $r->{success};
+    }
+    return $n / (time - $t0);
+}
+
+sub rss_kb {
+    my ($rie_pid) = @_;
+    my ($child) = split /\s+/, `pgrep -P $rie_pid`;
+    return undef unless $child;
+    open my $fh, '<', "/proc/$child/status" or return undef;
+    while (<$fh>) { return $1 if /^VmRSS:\s+(\d+)/ }
+    return undef;
+}
+
+print "== warm invokes, sequential, through the real AWS RIE ($warm_n each) ==\n";
+my ($floor) = with_rie([$^X, "$root/bench/noop-runtime.pl"], sub {
+    invokes_per_second(@_[0, 1], 1000);
+    invokes_per_second(@_[0, 1], $warm_n);
+});
+my ($warm, $rss1k, $rssN) = with_rie([$bootstrap, 'handler.handle'], sub {
+    my ($http, $url, $pid) = @_;
+    invokes_per_second($http, $url, 1000);
+    my $after1k = rss_kb($pid);
+    my $rate = invokes_per_second($http, $url, $warm_n);
+    my $done = 1000 + $warm_n;
+    invokes_per_second($http, $url, $long_n - $done) if $long_n > $done;
+    return ($rate, $after1k, rss_kb($pid));
+});
+printf "  %-46s %8.0f /s\n", 'raw-socket no-op runtime (floor)', $floor;
+printf "  %-46s %8.0f /s   (%.2fx of the floor; target >= 0.9x)\n", 'bootstrap + hello handler', $warm, $warm / $floor;
+print "== memory ==\n";
+printf "  %-46s %s\n", 'bootstrap RSS after ~1,000 invokes', defined $rss1k ? "$rss1k kB" : 'n/a';
+printf "  %-46s %s   (growth %+d kB; must stay flat)\n", "bootstrap RSS after $long_n invokes",
+    defined $rssN ? "$rssN kB" : 'n/a', ($rssN // 0) - ($rss1k // 0);
