@@ -39,6 +39,16 @@ XS(xs_embedded) {
     XSRETURN(1);
 }
 
+XS(xs_blessed) {
+    dXSARGS;
+    if (items != 1) croak_xs_usage(cv, "value");
+    SV *sv = ST(0);
+    SvGETMAGIC(sv);
+    ST(0) = SvROK(sv) && SvOBJECT(SvRV(sv))
+        ? sv_2mortal(newSVpv(sv_reftype(SvRV(sv), TRUE), 0)) : &PL_sv_undef;
+    XSRETURN(1);
+}
+
 XS(xs_boot) {
     dXSARGS;
     PERL_UNUSED_VAR(items);
@@ -92,6 +102,7 @@ static void xs_init(pTHX) {
     newXS("DynaLoader::boot_DynaLoader", boot_DynaLoader, file);
     newXS("PerlLambda::Host::_embedded", xs_embedded, file);
     newXS("PerlLambda::Host::_boot", xs_boot, file);
+    newXS("PerlLambda::Host::_blessed", xs_blessed, file);
     newXS("PerlLambda::Host::_stream_start", xs_stream_start, file);
     newXS("PerlLambda::Host::_stream_write", xs_stream_write, file);
     newXS("PerlLambda::Host::_stream_finish", xs_stream_finish, file);

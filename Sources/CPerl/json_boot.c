@@ -77,9 +77,8 @@ XS(cpj_xs_decode_json) {
 void cpj_boot(pTHX) {
     newXS_flags("PerlLambda::JSON::encode_json", cpj_xs_encode_json, __FILE__, "$", 0);
     newXS_flags("PerlLambda::JSON::decode_json", cpj_xs_decode_json, __FILE__, "$", 0);
-    // JSON::PP::Boolean (core) provides the overloading (bool, 0+, "", ==); without it the
-    // singletons still work as blessed refs.
-    eval_pv("require JSON::PP::Boolean; 1", FALSE);
+    // The overloading of JSON::PP::Boolean (0+, ++, --, fallback) is installed by PerlLambda::Host
+    // without loading overload.pm, which would cost a millisecond of cold start.
     SV *t, *f;
     cpj__bools(aTHX_ &t, &f);
     (void)cpj__guard_cv(aTHX);

@@ -3,7 +3,20 @@ package PerlLambda::Host;
 # Embedded in the bootstrap binary; the C shim (Sources/CPerl/cperl.c) calls these functions.
 use strict;
 use warnings;
-use Scalar::Util ();
+
+# Booleans decoded from JSON are JSON::PP::Boolean objects (as with JSON::XS). Their overloading is
+# what JSON::PP::Boolean.pm installs; done here without loading overload.pm (a millisecond of cold
+# start). A JSON::PP::Boolean loaded later by the handler (JSON::PP, Types::Serialiser) is unaffected.
+unless (defined &{'JSON::PP::Boolean::(0+'}) {
+    no strict 'refs';
+    my $nil = sub { };
+    *{'JSON::PP::Boolean::(('} = $nil;
+    *{'JSON::PP::Boolean::()'} = $nil;
+    ${'JSON::PP::Boolean::()'} = 1;  # fallback => 1
+    *{'JSON::PP::Boolean::(0+'} = sub { ${ $_[0] } };
+    *{'JSON::PP::Boolean::(++'} = sub { $_[0] = ${ $_[0] } + 1 };
+    *{'JSON::PP::Boolean::(--'} = sub { $_[0] = ${ $_[0] } - 1 };
+}
 
 our $FUNC;            # the loaded handler (code ref)
 our $MAX_FRAMES = 50; # stackTrace length cap
@@ -100,9 +113,9 @@ sub _printable {
 # errorMessage: "$err" as AWS::Lambda; unblessed references are JSON-encoded instead.
 sub error_document {
     my ($err, $frames) = @_;
-    my $type = Scalar::Util::blessed($err) // 'Error';
+    my $type = _blessed($err) // 'Error';
     my $message;
-    if (ref $err && !Scalar::Util::blessed($err)) {
+    if (ref $err && !_blessed($err)) {
         $message = eval { PerlLambda::JSON::encode_json($err) } // "$err";
     } else {
         $message = "$err";
