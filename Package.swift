@@ -56,7 +56,7 @@ let package = Package(
             dependencies: [
                 "PerlBridge", "LambdaWire", "CPerl",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),

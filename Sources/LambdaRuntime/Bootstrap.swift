@@ -2,8 +2,6 @@
 import Glibc
 #endif
 import LambdaWire
-import NIOCore
-import NIOPosix
 import PerlBridge
 
 /// The `bootstrap` executable: loads the handler in an embedded interpreter on its own thread, then serves
@@ -91,12 +89,10 @@ public enum Bootstrap {
         }
     }
 
-    /// Connects to the Runtime API (event loop threads start with signals blocked) and runs `body`.
+    /// Connects to the Runtime API and runs `body`.
     static func withClient(_ config: RuntimeConfiguration, log: RuntimeLog, _ body: (NIORuntimeClient) -> Int32) -> Int32 {
-        let group = Signals.blocked { MultiThreadedEventLoopGroup(numberOfThreads: 1) }
-        defer { try? group.syncShutdownGracefully() }
         do {
-            let client = try NIORuntimeClient(endpoint: config.runtimeAPI, group: group)
+            let client = try NIORuntimeClient(endpoint: config.runtimeAPI)
             try client.connect()
             return body(client)
         } catch {

@@ -1,90 +1,82 @@
 import LambdaWire
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
-/// Runtime API client over one keep-alive HTTP/1.1 connection (SwiftNIO's HTTP codec, TCP_NODELAY).
-/// Its blocking methods are called from the interpreter's thread and wait on the event loop's futures.
+/// Runtime API client over one keep-alive HTTP/1.1 connection (SwiftNIO's HTTP/1 codec over a blocking
+/// socket with TCP_NODELAY, see `BlockingHTTPConnection`). Called from the interpreter's thread only.
 public final class NIORuntimeClient: RuntimeAPIClient {
     private let host: String
     private let port: Int
-    private let group: EventLoopGroup
-    private var channel: Channel?
-    private var collector: ResponseCollector?
+    private var connection: BlockingHTTPConnection?
 
     public struct Response {
         public var head: HTTPResponseHead
         public var body: ByteBuffer
     }
 
-    /// `endpoint` is `AWS_LAMBDA_RUNTIME_API`: `host:port`.
-    public init(endpoint: String, group: EventLoopGroup) throws {
-        guard let colon = endpoint.lastIndex(of: ":"), let port = Int(endpoint[endpoint.index(after: colon)...]),
-              colon != endpoint.startIndex else {
+    /// `endpoint` is `AWS_LAMBDA_RUNTIME_API`: `host:port` (IPv6 hosts in brackets).
+    public init(endpoint: String) throws {
+        guard let colon = endpoint.lastIndex(of: ":"), colon != endpoint.startIndex,
+              let port = Int(endpoint[endpoint.index(after: colon)...]), (1...65535).contains(port) else {
             throw RuntimeAPIError("AWS_LAMBDA_RUNTIME_API must be host:port, got '\(endpoint)'")
         }
         var host = String(endpoint[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         self.host = host
         self.port = port
-        self.group = group
     }
-
-    deinit { try? channel?.close().wait() }
 
     /// Opens the connection now (at start-up) so an unreachable Runtime API is reported at once.
-    public func connect() throws { _ = try connectedChannel() }
+    public func connect() throws { _ = try openConnection() }
 
-    private func connectedChannel() throws -> (Channel, ResponseCollector) {
-        if let channel, let collector, channel.isActive { return (channel, collector) }
-        let collector = ResponseCollector()
+    /// The live connection, or a new one after the previous one failed or was closed.
+    private func openConnection() throws -> BlockingHTTPConnection {
+        if let connection { return connection }
+        let fresh = try BlockingHTTPConnection(host: host, port: port)
+        connection = fresh
+        return fresh
+    }
+
+    private struct Request {
+        var method: HTTPMethod
+        var uri: String
+        var headers: [(String, String)] = []
+        var body: [UInt8]? = nil
+    }
+
+    /// Request head bytes with the headers every request carries.
+    private func headBytes(_ method: HTTPMethod, _ uri: String, _ extra: [(String, String)], length: Int?) -> [UInt8] {
+        var headers = [("Host", "\(host):\(port)"), ("User-Agent", "perl-lambda")]
+        if let length { headers.append(("Content-Length", String(length))) }
+        headers += extra
+        return HTTPRequestBytes.head(method: method.rawValue, uri: uri, headers: headers)
+    }
+
+    /// Sends one request and reads its response. A GET whose connection was closed before any answer
+    /// is retried once on a new connection (POSTs never are, so nothing is posted twice).
+    private func roundTrip(_ request: Request) throws -> Response {
         do {
-            let channel = try ClientBootstrap(group: group)
-                .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-                .channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
-                .channelInitializer { channel in
-                    channel.pipeline.addHTTPClientHandlers().flatMap { channel.pipeline.addHandler(collector) }
-                }
-                .connect(host: host, port: port).wait()
-            self.channel = channel
-            self.collector = collector
-            return (channel, collector)
+            return try exchange(request)
+        } catch is BlockingHTTPConnection.Closed where request.method == .GET {
+            connection = nil
+            return try exchange(request)
+        }
+    }
+
+    private func exchange(_ request: Request) throws -> Response {
+        let connection = try openConnection()
+        var bytes = headBytes(request.method, request.uri, request.headers, length: request.body?.count)
+        if let body = request.body { bytes += body }
+        do {
+            connection.expectResponse(to: request.method, uri: request.uri)
+            try connection.send(bytes)
+            let (h, b) = try connection.receive()
+            if !h.isKeepAlive { self.connection = nil }
+            return Response(head: h, body: b)
         } catch {
-            throw RuntimeAPIError("cannot reach the Runtime API at \(host):\(port): \(error)")
+            self.connection = nil
+            throw error
         }
-    }
-
-    private func head(_ method: HTTPMethod, _ uri: String, _ extra: [(String, String)] = [], length: Int?) -> HTTPRequestHead {
-        var headers = HTTPHeaders()
-        headers.add(name: "Host", value: "\(host):\(port)")
-        headers.add(name: "User-Agent", value: "perl-lambda")
-        if let length { headers.add(name: "Content-Length", value: String(length)) }
-        for (n, v) in extra { headers.add(name: n, value: v) }
-        return HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: headers)
-    }
-
-    /// Sends one request and waits for its whole response. Retries once when the keep-alive connection
-    /// turned out to be closed before the request went out (never after, so nothing is posted twice).
-    func roundTrip(_ head: HTTPRequestHead, body: [UInt8]?) throws -> Response {
-        do {
-            return try send(head, body)
-        } catch let error as ChannelError where error == .ioOnClosedChannel || error == .alreadyClosed {
-            channel = nil
-            return try send(head, body)
-        }
-    }
-
-    private func send(_ head: HTTPRequestHead, _ body: [UInt8]?) throws -> Response {
-        let (channel, collector) = try connectedChannel()
-        let promise = channel.eventLoop.makePromise(of: Response.self)
-        let buffer = body.map { channel.allocator.buffer(bytes: $0) }
-        channel.eventLoop.execute {
-            collector.expect(promise)
-            channel.write(HTTPClientRequestPart.head(head), promise: nil)
-            if let buffer { channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil) }
-            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-        }
-        return try promise.futureResult.wait()
     }
 
     private func expectSuccess(_ response: Response, _ what: String) throws {
@@ -96,7 +88,7 @@ public final class NIORuntimeClient: RuntimeAPIClient {
     }
 
     public func nextInvocation() throws -> (InvocationHeaders, [UInt8]) {
-        let response = try roundTrip(head(.GET, RuntimeAPI.nextPath, length: nil), body: nil)
+        let response = try roundTrip(Request(method: .GET, uri: RuntimeAPI.nextPath))
         try expectSuccess(response, "GET /next")
         let headers = try InvocationHeaders(headers: response.head.headers.map { ($0.name, $0.value) })
         var body = response.body
@@ -104,111 +96,79 @@ public final class NIORuntimeClient: RuntimeAPIClient {
     }
 
     public func sendResponse(requestID: String, body: [UInt8]) throws {
-        let r = try roundTrip(head(.POST, RuntimeAPI.responsePath(requestID),
-                                   [("Content-Type", "application/json")], length: body.count), body: body)
+        let r = try roundTrip(Request(method: .POST, uri: RuntimeAPI.responsePath(requestID),
+                                      headers: [("Content-Type", "application/json")], body: body))
         try expectSuccess(r, "POST response for \(requestID)")
     }
 
     public func sendError(requestID: String, errorType: String, document: [UInt8]) throws {
-        let r = try roundTrip(head(.POST, RuntimeAPI.errorPath(requestID),
-                                   [("Content-Type", "application/json"), (RuntimeAPI.Header.functionErrorType, errorType)],
-                                   length: document.count), body: document)
-        try expectSuccess(r, "POST error for \(requestID)")
+        try postError(RuntimeAPI.errorPath(requestID), errorType, document, "POST error for \(requestID)")
     }
 
     public func sendInitError(errorType: String, document: [UInt8]) throws {
-        let r = try roundTrip(head(.POST, RuntimeAPI.initErrorPath,
-                                   [("Content-Type", "application/json"), (RuntimeAPI.Header.functionErrorType, errorType)],
-                                   length: document.count), body: document)
-        try expectSuccess(r, "POST init error")
+        try postError(RuntimeAPI.initErrorPath, errorType, document, "POST init error")
+    }
+
+    private func postError(_ path: String, _ type: String, _ document: [UInt8], _ what: String) throws {
+        let r = try roundTrip(Request(method: .POST, uri: path,
+                                      headers: [("Content-Type", "application/json"),
+                                                (RuntimeAPI.Header.functionErrorType, RuntimeAPI.headerSafe(type))],
+                                      body: document))
+        try expectSuccess(r, what)
     }
 
     public func startStream(requestID: String, contentType: String) throws -> RuntimeResponseStream {
-        let (channel, collector) = try connectedChannel()
-        let h = head(.POST, RuntimeAPI.responsePath(requestID), [
-            ("Content-Type", contentType),
+        let connection = try openConnection()
+        let uri = RuntimeAPI.responsePath(requestID)
+        let bytes = headBytes(.POST, uri, [
+            ("Content-Type", RuntimeAPI.headerSafe(contentType)),
             ("Transfer-Encoding", "chunked"),
             ("Trailer", RuntimeAPI.streamingTrailer),
             (RuntimeAPI.Header.responseMode, RuntimeAPI.streamingMode),
         ], length: nil)
-        let promise = channel.eventLoop.makePromise(of: Response.self)
-        let written = channel.eventLoop.makePromise(of: Void.self)
-        channel.eventLoop.execute {
-            collector.expect(promise)
-            channel.writeAndFlush(HTTPClientRequestPart.head(h), promise: written)
+        do {
+            connection.expectResponse(to: .POST, uri: uri)
+            try connection.send(bytes)
+        } catch { self.connection = nil; throw error }
+        return Stream(client: self, connection: connection, requestID: requestID)
+    }
+
+    private func dropConnection() { connection = nil }
+
+    /// One streamed response body on the client's connection: each write is sent as one chunk at once.
+    final class Stream: RuntimeResponseStream {
+        private let client: NIORuntimeClient
+        private let connection: BlockingHTTPConnection
+        private let requestID: String
+
+        init(client: NIORuntimeClient, connection: BlockingHTTPConnection, requestID: String) {
+            self.client = client
+            self.connection = connection
+            self.requestID = requestID
         }
-        try written.futureResult.wait()
-        return NIOResponseStream(channel: channel, response: promise.futureResult, requestID: requestID)
-    }
-}
 
-/// One streamed response body on the client's connection.
-final class NIOResponseStream: RuntimeResponseStream {
-    private let channel: Channel
-    private let response: EventLoopFuture<NIORuntimeClient.Response>
-    private let requestID: String
-
-    init(channel: Channel, response: EventLoopFuture<NIORuntimeClient.Response>, requestID: String) {
-        self.channel = channel
-        self.response = response
-        self.requestID = requestID
-    }
-
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
-        let buffer = channel.allocator.buffer(bytes: bytes)
-        try channel.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(buffer))).wait()
-    }
-
-    func finish(error: (type: String, document: [UInt8])?) throws {
-        var trailers: HTTPHeaders?
-        if let error {
-            trailers = HTTPHeaders([(RuntimeAPI.Header.functionErrorType, error.type),
-                                    (RuntimeAPI.Header.functionErrorBody, Base64.encode(error.document))])
+        private func guarded<T>(_ body: () throws -> T) throws -> T {
+            do { return try body() } catch { client.dropConnection(); throw error }
         }
-        try channel.writeAndFlush(HTTPClientRequestPart.end(trailers)).wait()
-        let r = try response.wait()
-        guard (200..<300).contains(r.head.status.code) else {
-            throw RuntimeAPIError("streamed response for \(requestID) failed: HTTP \(r.head.status.code)")
+
+        func write(_ bytes: UnsafeRawBufferPointer) throws {
+            let chunk = HTTPRequestBytes.chunk(bytes)
+            if !chunk.isEmpty { try guarded { try connection.send(chunk) } }
         }
-    }
-}
 
-/// Collects HTTP responses in order and completes the matching request's promise.
-final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    private var waiting = CircularBuffer<EventLoopPromise<NIORuntimeClient.Response>>()
-    private var head: HTTPResponseHead?
-    private var body: ByteBuffer?
-
-    func expect(_ promise: EventLoopPromise<NIORuntimeClient.Response>) { waiting.append(promise) }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let h):
-            head = h
-            body = context.channel.allocator.buffer(capacity: 0)
-        case .body(var chunk):
-            body?.writeBuffer(&chunk)
-        case .end:
-            if let head, !waiting.isEmpty {
-                waiting.removeFirst().succeed(.init(head: head, body: body ?? ByteBuffer()))
+        func finish(error: (type: String, document: [UInt8])?) throws {
+            var trailers: [(String, String)] = []
+            if let error {
+                trailers = [(RuntimeAPI.Header.functionErrorType, RuntimeAPI.headerSafe(error.type)),
+                            (RuntimeAPI.Header.functionErrorBody, Base64.encode(error.document))]
             }
-            head = nil
-            body = nil
+            let r = try guarded { () -> (head: HTTPResponseHead, body: ByteBuffer) in
+                try connection.send(HTTPRequestBytes.lastChunk(trailers: trailers))
+                return try connection.receive()
+            }
+            guard (200..<300).contains(r.head.status.code) else {
+                throw RuntimeAPIError("streamed response for \(requestID) failed: HTTP \(r.head.status.code)")
+            }
         }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        failAll(ChannelError.eof)
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        failAll(error)
-        context.close(promise: nil)
-    }
-
-    private func failAll(_ error: Error) {
-        while !waiting.isEmpty { waiting.removeFirst().fail(error) }
     }
 }

@@ -30,6 +30,13 @@ public enum RuntimeAPI {
 
     /// Value of `Lambda-Runtime-Function-Response-Mode` for streamed responses.
     public static let streamingMode = "streaming"
+    /// A header value with control characters (CR, LF, ...) replaced by spaces, so a value taken from
+    /// user code (an exception class, a content type) can never split or inject headers.
+    public static func headerSafe(_ value: String) -> String {
+        guard value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else { return value }
+        return String(decoding: value.utf8.map { $0 < 0x20 || $0 == 0x7f ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+    }
+
     /// The `Trailer` header a streamed response announces.
     public static let streamingTrailer = "\(Header.functionErrorType), \(Header.functionErrorBody)"
 }
