@@ -2,7 +2,8 @@
 # Installs what building and testing perl-lambda needs on a fresh Debian 12 machine (idempotent).
 set -euo pipefail
 need=()
-for pkg in libperl-dev libjson-xs-perl libcpanel-json-xs-perl libtypes-serialiser-perl libtry-tiny-perl curl unzip; do
+for pkg in libperl-dev libjson-xs-perl libcpanel-json-xs-perl libtypes-serialiser-perl libtry-tiny-perl curl unzip \
+           procps util-linux; do  # procps: pgrep/ps, util-linux: unshare/setpriv (t/integration)
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,0 +1,8 @@
+use strict;
+use warnings;
+
+die "init failed on purpose\n";
+
+sub handle { +{ unreachable => 1 } }
+
+1;

@@ -1,0 +1,8 @@
+use strict;
+use warnings;
+
+exit 4;
+
+sub handle { +{ never => 'served' } }
+
+1;

@@ -1,0 +1,6 @@
+use strict;
+use warnings;
+
+sub handle { +{ never => 'served' } }
+
+0;
