@@ -13,6 +13,10 @@ struct cperl_interp {
     HV *context_stash; ///< AWS::Lambda::Context
 };
 
+/// Receiver of tied STDOUT/STDERR output (see cperl_capture_output); one per process.
+static cperl_output_fn output_fn;
+static void *output_context;
+
 /// The interpreter currently streaming, its callbacks (one invocation at a time per thread).
 static __thread const cperl_stream_callbacks *current_stream;
 
@@ -96,6 +100,16 @@ XS(xs_stream_finish) {
     XSRETURN(1);
 }
 
+XS(xs_output) {
+    dXSARGS;
+    if (items != 2) croak_xs_usage(cv, "fd, text");
+    int fd = (int)SvIV(ST(0));
+    STRLEN len;
+    const char *bytes = SvPVutf8(ST(1), len);
+    if (output_fn) output_fn(output_context, fd, bytes, len);
+    XSRETURN_YES;
+}
+
 static void xs_init(pTHX) {
     static const char file[] = __FILE__;
     dXSUB_SYS;
@@ -103,6 +117,7 @@ static void xs_init(pTHX) {
     newXS("PerlLambda::Host::_embedded", xs_embedded, file);
     newXS("PerlLambda::Host::_boot", xs_boot, file);
     newXS("PerlLambda::Host::_blessed", xs_blessed, file);
+    newXS("PerlLambda::Host::_output", xs_output, file);
     newXS("PerlLambda::Host::_stream_start", xs_stream_start, file);
     newXS("PerlLambda::Host::_stream_write", xs_stream_write, file);
     newXS("PerlLambda::Host::_stream_finish", xs_stream_finish, file);
@@ -250,6 +265,15 @@ void cperl_destroy(cperl_interp *ip) {
     perl_destruct(ip->perl);
     perl_free(ip->perl);
     free(ip);
+}
+
+int cperl_capture_output(cperl_interp *ip, cperl_output_fn fn, void *context) {
+    dTHXa(ip->perl);
+    PERL_SET_CONTEXT(ip->perl);
+    output_fn = fn;
+    output_context = context;
+    eval_pv("PerlLambda::Host::capture_output(); 1", FALSE);
+    return SvTRUE(ERRSV) ? -1 : 0;
 }
 
 void cperl_flush(cperl_interp *ip) {

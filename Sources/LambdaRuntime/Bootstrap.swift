@@ -57,6 +57,7 @@ public enum Bootstrap {
             log.error("\(error)")
             return Status.initFailed
         }
+        if let output { interpreter.captureOutput(output) }
         let loaded = interpreter.loadHandler(taskRoot: config.taskRoot, handler: config.handler)
         output?.drain()
         switch loaded {

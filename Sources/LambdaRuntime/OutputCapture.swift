@@ -4,9 +4,11 @@ import Glibc
 import PerlBridge
 
 /// With `AWS_LAMBDA_LOG_FORMAT=JSON`, everything the handler prints on STDOUT/STDERR is turned into one
-/// structured JSON line per output line (level INFO for stdout, ERROR for stderr) with the request id.
-/// fds 1 and 2 are redirected into pipes; a reader thread formats and writes to the original stderr.
-public final class OutputCapture {
+/// structured JSON line per output line (level INFO for stdout, ERROR for stderr) with the request id,
+/// written to the original stderr. Perl's own STDOUT/STDERR are tied and arrive synchronously through
+/// `PerlOutputSink` (so the two streams keep their order); anything written to fds 1 and 2 directly
+/// (C libraries, child processes) is caught by pipes and a reader thread.
+public final class OutputCapture: PerlOutputSink {
     private let log: RuntimeLog
     private let sink: Int32
     private var pipes: [(read: Int32, level: RuntimeLog.Level)] = []
@@ -84,8 +86,16 @@ public final class OutputCapture {
         }
     }
 
-    /// Called with the lock held.
-    private func consume(fd: Int32, bytes: ArraySlice<UInt8>, level: RuntimeLog.Level) {
+    /// Perl's tied STDOUT/STDERR (on the interpreter's thread).
+    public func output(fd: Int32, bytes: UnsafeRawBufferPointer) {
+        pthread_mutex_lock(&lock)
+        consume(fd: -fd, bytes: bytes[...], level: fd == 2 ? .error : .info)
+        pthread_mutex_unlock(&lock)
+    }
+
+    /// Called with the lock held. `fd` keys the partial-line buffer: pipes by their read end, the
+    /// tied Perl handles by their negated fd.
+    private func consume<C: Collection>(fd: Int32, bytes: C, level: RuntimeLog.Level) where C.Element == UInt8 {
         var pending = partial[fd] ?? []
         pending.append(contentsOf: bytes)
         while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
@@ -96,10 +106,10 @@ public final class OutputCapture {
     }
 
     private func flushPartials() {
-        for p in pipes {
-            if let rest = partial[p.read], !rest.isEmpty { emit(rest, p.level) }
-            partial[p.read] = []
+        for (key, rest) in partial where !rest.isEmpty {
+            emit(rest, key == -2 || pipes.contains { $0.read == key && $0.level == .error } ? .error : .info)
         }
+        partial.removeAll(keepingCapacity: true)
     }
 
     private func emit(_ line: [UInt8], _ level: RuntimeLog.Level) {

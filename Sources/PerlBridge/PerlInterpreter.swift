@@ -48,6 +48,11 @@ public protocol PerlStreamSink: AnyObject {
     func finish(error: (type: String, document: [UInt8])?) throws
 }
 
+/// Receives what Perl prints on STDOUT (fd 1) and STDERR (fd 2) once `captureOutput` tied them.
+public protocol PerlOutputSink: AnyObject {
+    func output(fd: Int32, bytes: UnsafeRawBufferPointer)
+}
+
 public struct PerlError: Error, CustomStringConvertible {
     public let description: String
 }
@@ -55,6 +60,7 @@ public struct PerlError: Error, CustomStringConvertible {
 /// An embedded Perl interpreter. Create and use it on one thread only (see `PerlThread`).
 public final class PerlInterpreter {
     private let raw: OpaquePointer
+    private var outputSink: PerlOutputSink?
 
     /// Creates the interpreter with the runtime's own modules (AWS::Lambda, ...) available.
     /// `libDirs` go first on `@INC`.
@@ -108,6 +114,18 @@ public final class PerlInterpreter {
         var out = cperl_outcome()
         let status = cperl_eval(raw, code, &out)
         return Self.outcome(status, &out)
+    }
+
+    /// Ties Perl's STDOUT/STDERR so everything printed reaches `sink` in order, on this thread.
+    /// The sink is retained for the interpreter's lifetime.
+    @discardableResult
+    public func captureOutput(_ sink: PerlOutputSink) -> Bool {
+        outputSink = sink
+        let context = Unmanaged.passUnretained(sink as AnyObject).toOpaque()
+        return cperl_capture_output(raw, { ctx, fd, bytes, len in
+            let sink = Unmanaged<AnyObject>.fromOpaque(ctx!).takeUnretainedValue() as! PerlOutputSink
+            sink.output(fd: fd, bytes: UnsafeRawBufferPointer(start: bytes, count: len))
+        }, context) == 0
     }
 
     /// Flushes Perl's buffered STDOUT/STDERR.

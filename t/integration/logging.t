@@ -44,11 +44,8 @@ subtest 'JSON format' => sub {
     my @stderr = grep { /stderr|warned/ } map { $_->{message} } @records;
     is_deeply \@stdout, [ map { "$_ $id" } grep { /stdout/ } @expected_text ], 'stdout lines in order';
     is_deeply \@stderr, [ (map { "$_ $id" } grep { /stderr/ } @expected_text), "warned $id" ], 'stderr lines in order';
-    TODO: {
-        local $TODO = 'bootstrap bug: JSON log capture reads stdout and stderr from separate pipes, so their relative order is lost';
-        is_deeply [ map { $_->{message} } @records ], [ (map { "$_ $id" } @expected_text), "warned $id" ],
-            'stdout and stderr lines interleaved in the order printed';
-    }
+    is_deeply [ map { $_->{message} } @records ], [ (map { "$_ $id" } @expected_text), "warned $id" ],
+        'stdout and stderr lines interleaved in the order printed';
 
     # the runtime's own messages are JSON too, with the request id
     my $e = PerlLambdaTest->start(handler => 'errors.handle', env => { AWS_LAMBDA_LOG_FORMAT => 'JSON' });

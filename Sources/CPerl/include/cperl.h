@@ -89,6 +89,14 @@ cperl_status cperl_eval(cperl_interp *interp, const char *code, cperl_outcome *o
 /// benchmarks: `bootstrap --script t/codec.t`). argv[0] is the script. Returns the exit status.
 int cperl_run_main(int argc, char **argv);
 
+/// Where Perl's STDOUT (fd 1) and STDERR (fd 2) go once `cperl_capture_output` tied them: called on the
+/// interpreter's thread, in the order the handler printed, with the bytes (UTF-8 for character strings).
+typedef void (*cperl_output_fn)(void *context, int fd, const char *bytes, size_t len);
+
+/// Ties STDOUT/STDERR so every print/printf/warn reaches `fn` synchronously (structured JSON logs keep
+/// the order of the two streams). Returns 0 on success.
+int cperl_capture_output(cperl_interp *interp, cperl_output_fn fn, void *context);
+
 /// Flushes every PerlIO handle (STDOUT/STDERR) so output is not held across invocations.
 void cperl_flush(cperl_interp *interp);
 

@@ -143,4 +143,39 @@ sub init_error_document {
     return ($type, $doc);
 }
 
+# With structured (JSON) logs the runtime ties STDOUT and STDERR so each print reaches it in order,
+# tagged with its stream (see OutputCapture in Sources/LambdaRuntime).
+sub capture_output {
+    tie *STDOUT, 'PerlLambda::Host::Output', 1;
+    tie *STDERR, 'PerlLambda::Host::Output', 2;
+    return 1;
+}
+
+package PerlLambda::Host::Output;
+
+sub TIEHANDLE { my ($class, $fd) = @_; return bless { fd => $fd }, $class }
+sub PRINT {
+    my $self = shift;
+    my $text = join(defined $, ? $, : '', @_);
+    $text .= $\ if defined $\;
+    PerlLambda::Host::_output($self->{fd}, $text);
+    return 1;
+}
+sub PRINTF { my $self = shift; my $fmt = shift; return $self->PRINT(sprintf($fmt, @_)) }
+sub WRITE {
+    my ($self, $buf, $len, $offset) = @_;
+    $len //= length $buf;
+    PerlLambda::Host::_output($self->{fd}, substr($buf, $offset // 0, $len));
+    return $len;
+}
+sub FILENO   { $_[0]{fd} }
+sub BINMODE  { 1 }
+sub CLOSE    { 1 }
+sub OPEN     { 1 }
+sub EOF      { 1 }
+sub UNTIE    { }
+sub READLINE { undef }
+sub GETC     { undef }
+sub READ     { 0 }
+
 1;
