@@ -1,4 +1,5 @@
-# perl-lambda — `make run` builds and serves the example handler under the AWS RIE, `make test` runs all tests.
+# perl-lambda — `make run` builds and serves the example handler with `perl-lambda serve` and invokes it,
+# `make test` runs all tests.
 SHELL := /bin/bash
 RELEASE := .build/release
 BOOTSTRAP := $(RELEASE)/bootstrap
@@ -6,7 +7,7 @@ RIE := .cache/bin/aws-lambda-rie
 PORT ?= 9000
 SWIFT_RELEASE := swift build -c release --static-swift-stdlib
 
-.PHONY: all deps build release run serve test unit-test integration-test perl-test bench install-perl-lib clean
+.PHONY: all deps build release run serve test unit-test integration-test emulator-test perl-test bench install-perl-lib clean
 
 all: release
 
@@ -17,10 +18,11 @@ deps:
 build: deps
 	swift build
 
+# Both products, release, static Swift stdlib: .build/release/bootstrap and .build/release/perl-lambda.
 release: deps
-	$(SWIFT_RELEASE) --product bootstrap
+	$(SWIFT_RELEASE)
 
-# Serve examples/hello under the real AWS Runtime Interface Emulator, invoke it once with curl, stop.
+# Serve examples/hello with `perl-lambda serve`, invoke it once with curl, stop.
 run: release
 	@scripts/run-example.sh examples/hello handler.handle $(PORT)
 
@@ -28,7 +30,7 @@ run: release
 serve: release
 	@KEEP=1 scripts/run-example.sh examples/hello handler.handle $(PORT)
 
-test: unit-test perl-test integration-test
+test: unit-test perl-test integration-test emulator-test
 
 unit-test: deps
 	swift build --build-tests
@@ -40,6 +42,9 @@ perl-test: release
 
 integration-test: release
 	prove -v t/integration/
+
+emulator-test: release
+	PERL_LAMBDA_BIN=$(RELEASE)/perl-lambda t/emulator/run.sh
 
 bench: release
 	@scripts/bench.sh

@@ -1,0 +1,125 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A runtime process in its own process group, stdin from /dev/null, stdout and stderr into pipes.
+/// `kill` signals the whole group so nothing the runtime forked outlives it.
+final class ChildProcess {
+    let pid: pid_t
+    /// Read ends of the stdout and stderr pipes (the caller takes ownership).
+    let stdoutFD: Int32
+    let stderrFD: Int32
+    private(set) var hasExited = false
+
+    struct SpawnError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private init(pid: pid_t, stdoutFD: Int32, stderrFD: Int32) {
+        self.pid = pid
+        self.stdoutFD = stdoutFD
+        self.stderrFD = stderrFD
+    }
+
+    static func spawn(command: [String], environment: [String: String], directory: String) throws -> ChildProcess {
+        guard let executable = command.first else { throw SpawnError(description: "no command to run") }
+        var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1]
+        // Spawns happen on the emulator's one event loop thread, so pipe + FD_CLOEXEC does not race another spawn.
+        guard pipe(&out) == 0 else { throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&err) == 0 else {
+            close(out[0]); close(out[1])
+            throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))")
+        }
+        defer { close(out[1]); close(err[1]) }
+        for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, err[1], 2)
+        guard let addChdir = Self.addChdir else { throw SpawnError(description: "posix_spawn_file_actions_addchdir_np is missing") }
+        _ = addChdir(&actions, directory)
+
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setpgroup(&attr, 0)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attr, &mask)
+
+        let argv = command.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid = pid_t()
+        let rc = executable.contains("/")
+            ? posix_spawn(&pid, executable, &actions, &attr, argv, envp)
+            : posix_spawnp(&pid, executable, &actions, &attr, argv, envp)
+        guard rc == 0 else {
+            close(out[0]); close(err[0])
+            throw SpawnError(description: "cannot run \(executable): \(String(cString: strerror(rc)))")
+        }
+        return ChildProcess(pid: pid, stdoutFD: out[0], stderrFD: err[0])
+    }
+
+    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    /// glibc ≥ 2.29 has it, but only declares it under _GNU_SOURCE.
+    private static let addChdir: AddChdir? = dlsym(nil, "posix_spawn_file_actions_addchdir_np").map {
+        unsafeBitCast($0, to: AddChdir.self)
+    }
+
+    /// Calls `handler` (on `queue`'s terms: it is given the raw wait status) when the process has exited.
+    func whenExited(_ handler: @escaping @Sendable (Int32) -> Void) {
+        let pid = self.pid
+        Thread.detachNewThread {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 {
+                if errno != EINTR { status = -1; break }
+            }
+            handler(status)
+        }
+    }
+
+    /// Marks the process reaped (call from the exit handler) and kills what is left of its group.
+    func reaped() {
+        hasExited = true
+        _ = Glibc.kill(-pid, SIGKILL)
+    }
+
+    /// Signals the process group (the process leads it).
+    func kill(_ signal: Int32 = SIGKILL) {
+        guard !hasExited else { return }
+        _ = Glibc.kill(-pid, signal)
+        _ = Glibc.kill(pid, signal)
+    }
+
+    /// Go-style description of a wait status: "exit status 1", "signal: killed".
+    static func describe(status: Int32) -> String {
+        if status == -1 { return "unknown exit status" }
+        let signal = status & 0x7f
+        if signal == 0 { return "exit status \((status >> 8) & 0xff)" }
+        let names: [Int32: String] = [SIGHUP: "hangup", SIGINT: "interrupt", SIGQUIT: "quit", SIGILL: "illegal instruction",
+                                      SIGABRT: "aborted", SIGBUS: "bus error", SIGFPE: "floating point exception",
+                                      SIGKILL: "killed", SIGSEGV: "segmentation fault", SIGPIPE: "broken pipe",
+                                      SIGTERM: "terminated", SIGUSR1: "user defined signal 1",
+                                      SIGUSR2: "user defined signal 2"]
+        return "signal: \(names[signal] ?? "signal \(signal)")"
+    }
+
+    /// Bytes waiting in a pipe (FIONREAD), 0 when it cannot be asked.
+    static func pendingBytes(_ fd: Int32) -> Int {
+        var n: Int32 = 0
+        return ioctl(fd, UInt(FIONREAD), &n) == 0 ? Int(n) : 0
+    }
+}

@@ -1,0 +1,62 @@
+import LambdaWire
+
+/// One function the emulator serves: what to run, where, with which limits.
+public struct FunctionConfiguration: Sendable {
+    /// The name callers use (`--function-name`), default `function` as with the RIE.
+    public var name: String
+    /// `_HANDLER`, e.g. `handler.handle`.
+    public var handler: String
+    /// Absolute path of the code directory: `LAMBDA_TASK_ROOT` and the process's working directory.
+    public var taskRoot: String
+    /// The runtime process: our bootstrap, or any Runtime API client (`-- COMMAND ARGS...`).
+    public var command: [String]
+    /// Invocation timeout in seconds.
+    public var timeout: Double
+    /// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` in MB.
+    public var memoryMB: Int
+    /// Largest number of execution environments (processes) run at once.
+    public var concurrency: Int
+    public var region: String
+    /// Variables every process gets before Lambda's own (the caller's credentials, PATH, user variables).
+    public var environment: [String: String]
+    /// How long a process may take from spawn to its first GET /next.
+    public var initTimeout: Double
+
+    public init(name: String = "function", handler: String, taskRoot: String, command: [String],
+                timeout: Double = 3, memoryMB: Int = 128, concurrency: Int = 1, region: String = "us-east-1",
+                environment: [String: String] = [:], initTimeout: Double = 10) {
+        self.name = name
+        self.handler = handler
+        self.taskRoot = taskRoot
+        self.command = command
+        self.timeout = timeout
+        self.memoryMB = memoryMB
+        self.concurrency = max(1, concurrency)
+        self.region = region
+        self.environment = environment
+        self.initTimeout = initTimeout
+    }
+
+    public var arn: String { InvokeAPI.functionARN(region: region, name: name) }
+    public var logGroup: String { "/aws/lambda/\(name)" }
+
+    /// The environment of one execution environment's process.
+    func processEnvironment(runtimeAPI: String, logStream: String) -> [String: String] {
+        var env = environment
+        env[RuntimeEnvironment.runtimeAPI] = runtimeAPI
+        env[RuntimeEnvironment.handler] = handler
+        env[RuntimeEnvironment.taskRoot] = taskRoot
+        env[RuntimeEnvironment.functionName] = name
+        env[RuntimeEnvironment.functionVersion] = InvokeAPI.latestVersion
+        env[RuntimeEnvironment.memorySize] = String(memoryMB)
+        env[RuntimeEnvironment.logGroup] = logGroup
+        env[RuntimeEnvironment.logStream] = logStream
+        env["AWS_REGION"] = region
+        env["AWS_DEFAULT_REGION"] = region
+        env["AWS_EXECUTION_ENV"] = env["AWS_EXECUTION_ENV"] ?? "AWS_Lambda_perl-lambda"
+        env["LAMBDA_RUNTIME_DIR"] = env["LAMBDA_RUNTIME_DIR"] ?? taskRoot
+        env["TZ"] = ":UTC"
+        if env["LANG"] == nil { env["LANG"] = "en_US.UTF-8" }
+        return env
+    }
+}

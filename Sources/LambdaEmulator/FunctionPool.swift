@@ -1,0 +1,90 @@
+import Logging
+import NIOCore
+
+/// The execution environments of one function: up to `concurrency` processes, spawned lazily, kept warm.
+/// Invocations go to an idle environment, else to a new one while below the limit, else wait in a queue.
+/// Confined to the emulator's event loop.
+final class FunctionPool {
+    let config: FunctionConfiguration
+    let loop: EventLoop
+    private let logger: Logger
+    private let logSink: (String) -> Void
+    private var environments: [ExecutionEnvironment] = []
+    /// Stopped environments whose process has not been reaped yet.
+    private var retiring: [ObjectIdentifier: ExecutionEnvironment] = [:]
+    private var queue: [Invocation] = []
+    private var queueHead = 0
+    private var nextNumber = 1
+    private var isShutDown = false
+
+    init(config: FunctionConfiguration, loop: EventLoop, logger: Logger, logSink: @escaping (String) -> Void) {
+        self.config = config
+        self.loop = loop
+        self.logger = logger
+        self.logSink = logSink
+    }
+
+    var environmentCount: Int { environments.count }
+    var queuedCount: Int { queue.count - queueHead }
+
+    func submit(_ inv: Invocation) {
+        loop.preconditionInEventLoop()
+        guard !isShutDown else {
+            inv.fail(.init(type: "Runtime.ExitError", message: "RequestId: \(inv.requestID) Error: the emulator is shutting down"))
+            return
+        }
+        if let env = environments.first(where: { $0.isIdle }) {
+            env.assign(inv)
+        } else if environments.count < config.concurrency {
+            spawn(for: inv)
+        } else {
+            queue.append(inv)
+        }
+    }
+
+    private func spawn(for inv: Invocation) {
+        var envLogger = logger
+        envLogger[metadataKey: "function"] = "\(config.name)"
+        let env = ExecutionEnvironment(number: nextNumber, config: config, loop: loop, logger: envLogger, logSink: logSink)
+        nextNumber += 1
+        env.nextQueued = { [weak self] in self?.dequeue() }
+        env.onStopped = { [weak self] env in self?.environmentStopped(env) }
+        environments.append(env)
+        env.start(bound: inv)
+    }
+
+    private func dequeue() -> Invocation? {
+        guard queueHead < queue.count else { return nil }
+        let inv = queue[queueHead]
+        queueHead += 1
+        if queueHead > 64, queueHead * 2 > queue.count {
+            queue.removeFirst(queueHead)
+            queueHead = 0
+        }
+        return inv
+    }
+
+    /// A stopped environment frees its slot; a queued invocation then gets a fresh environment.
+    private func environmentStopped(_ env: ExecutionEnvironment) {
+        environments.removeAll { $0 === env }
+        let id = ObjectIdentifier(env)
+        retiring[id] = env
+        env.exitFuture.whenComplete { [weak self] _ in self?.retiring[id] = nil }
+        guard !isShutDown else { return }
+        while environments.count < config.concurrency, let inv = dequeue() {
+            spawn(for: inv)
+        }
+    }
+
+    /// Fails queued invocations, stops every environment; succeeds when all processes are gone.
+    func shutdown() -> EventLoopFuture<Void> {
+        loop.preconditionInEventLoop()
+        isShutDown = true
+        while let inv = dequeue() {
+            inv.fail(.init(type: "Runtime.ExitError", message: "RequestId: \(inv.requestID) Error: the emulator is shutting down"))
+        }
+        let exits = (environments + retiring.values).map { $0.exitFuture }
+        environments.forEach { $0.stop() }
+        return EventLoopFuture.andAllComplete(exits, on: loop)
+    }
+}

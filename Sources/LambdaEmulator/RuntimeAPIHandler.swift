@@ -1,0 +1,201 @@
+import LambdaWire
+import NIOCore
+import NIOHTTP1
+
+/// Serves the Runtime API (`/2018-06-01/runtime/...`) on one connection from one environment's runtime.
+final class RuntimeAPIHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum Kind { case response, error, initError }
+
+    private enum Request {
+        case none
+        case next(keepAlive: Bool)
+        case buffered(Kind, requestID: String, head: HTTPRequestHead, body: ByteBuffer, tooLarge: Bool)
+        case streaming(Invocation?, keepAlive: Bool)
+        case unknown(HTTPRequestHead)
+    }
+
+    private let environment: ExecutionEnvironment
+    private var request: Request = .none
+    private var context: ChannelHandlerContext?
+
+    init(environment: ExecutionEnvironment) {
+        self.environment = environment
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        environment.nextCancelled(connection: ObjectIdentifier(self))
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): begin(head, context: context)
+        case .body(var chunk): append(&chunk)
+        case .end(let trailers): end(trailers, context: context)
+        }
+    }
+
+    // MARK: - Routing
+
+    private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        if head.method == .GET, path == RuntimeAPI.nextPath {
+            request = .next(keepAlive: head.isKeepAlive)
+        } else if head.method == .POST, path == RuntimeAPI.initErrorPath {
+            request = .buffered(.initError, requestID: "", head: head, body: ByteBuffer(), tooLarge: false)
+        } else if head.method == .POST, let (id, kind) = Self.invocationPath(path) {
+            if kind == .response, head.headers[RuntimeAPI.Header.responseMode].first?.lowercased() == RuntimeAPI.streamingMode {
+                let inv = environment.invocation(id)
+                inv?.startStream(contentType: head.headers["Content-Type"].first ?? "application/octet-stream")
+                request = .streaming(inv, keepAlive: head.isKeepAlive)
+            } else {
+                request = .buffered(kind, requestID: id, head: head, body: ByteBuffer(), tooLarge: false)
+            }
+        } else {
+            request = .unknown(head)
+        }
+    }
+
+    private static func invocationPath(_ path: String) -> (String, Kind)? {
+        let prefix = RuntimeAPI.prefix + "/invocation/"
+        guard path.hasPrefix(prefix) else { return nil }
+        let rest = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+        guard rest.count == 2, !rest[0].isEmpty else { return nil }
+        switch rest[1] {
+        case "response": return (String(rest[0]), .response)
+        case "error": return (String(rest[0]), .error)
+        default: return nil
+        }
+    }
+
+    private func append(_ chunk: inout ByteBuffer) {
+        switch request {
+        case .buffered(let kind, let id, let head, var body, let tooLarge):
+            if tooLarge { return }
+            request = .none  // avoid a copy-on-write of `body`
+            if body.readableBytes + chunk.readableBytes > RuntimeAPI.maxResponseBytes {
+                request = .buffered(kind, requestID: id, head: head, body: ByteBuffer(), tooLarge: true)
+            } else {
+                body.writeBuffer(&chunk)
+                request = .buffered(kind, requestID: id, head: head, body: body, tooLarge: false)
+            }
+        case .streaming(let inv?, _):
+            inv.streamChunk(chunk)
+        default:
+            break
+        }
+    }
+
+    private func end(_ trailers: HTTPHeaders?, context: ChannelHandlerContext) {
+        let current = request
+        request = .none
+        switch current {
+        case .none:
+            break
+        case .unknown(let head):
+            respond(context, .notFound, Self.errorJSON("UnknownOperation", "Unknown Runtime API path \(head.method) \(head.uri)"),
+                    keepAlive: head.isKeepAlive)
+        case .next(let keepAlive):
+            environment.nextRequested(NextWaiter(connection: ObjectIdentifier(self)) { [weak self] inv, headers in
+                self?.sendNext(inv, headers: headers, keepAlive: keepAlive)
+            })
+        case .streaming(let inv, let keepAlive):
+            guard let inv else {
+                respond(context, .badRequest, Self.errorJSON("InvalidRequestID", "Invalid request ID"), keepAlive: keepAlive)
+                return
+            }
+            if let type = trailers?[RuntimeAPI.Header.functionErrorType].first, !type.isEmpty {
+                let raw = trailers?[RuntimeAPI.Header.functionErrorBody].first.flatMap { Base64.decode($0) } ?? []
+                let (type, body) = ErrorBody.normalize(headerType: type, body: ByteBuffer(bytes: raw))
+                environment.finish(inv, .functionError(type: type, body: body), status: .error(type: type))
+            } else {
+                environment.finish(inv, .success(ByteBuffer(), contentType: nil), status: .success)
+            }
+            respond(context, .accepted, Self.accepted, keepAlive: keepAlive)
+        case .buffered(let kind, let id, let head, let body, let tooLarge):
+            finishBuffered(kind, id: id, head: head, body: body, tooLarge: tooLarge, context: context)
+        }
+    }
+
+    private func finishBuffered(_ kind: Kind, id: String, head: HTTPRequestHead, body: ByteBuffer, tooLarge: Bool,
+                                context: ChannelHandlerContext) {
+        let keepAlive = head.isKeepAlive
+        let errorType = head.headers[RuntimeAPI.Header.functionErrorType].first
+        if kind == .initError {
+            let (type, doc) = ErrorBody.normalize(headerType: errorType, body: body)
+            if environment.initErrorPosted(type: type, body: doc) {
+                respond(context, .accepted, Self.accepted, keepAlive: keepAlive)
+            } else {
+                respond(context, .forbidden, Self.errorJSON("InvalidStateTransition", "State transition from Ready to InitError failed"),
+                        keepAlive: keepAlive)
+            }
+            return
+        }
+        guard let inv = environment.invocation(id) else {
+            respond(context, .badRequest, Self.errorJSON("InvalidRequestID", "Invalid request ID"), keepAlive: keepAlive)
+            return
+        }
+        if tooLarge {
+            let doc = ErrorDocument.responseTooLarge(RuntimeAPI.maxResponseBytes + 1)
+            environment.finish(inv, .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
+                               status: .error(type: doc.errorType))
+            respond(context, .payloadTooLarge,
+                    Self.errorJSON("RequestEntityTooLarge", "Exceeded maximum allowed payload size (\(RuntimeAPI.maxResponseBytes) bytes)."),
+                    keepAlive: keepAlive)
+            return
+        }
+        switch kind {
+        case .response:
+            environment.finish(inv, .success(body, contentType: head.headers["Content-Type"].first), status: .success)
+        case .error, .initError:
+            let (type, doc) = ErrorBody.normalize(headerType: errorType, body: body)
+            environment.finish(inv, .functionError(type: type, body: doc), status: .error(type: type))
+        }
+        respond(context, .accepted, Self.accepted, keepAlive: keepAlive)
+    }
+
+    // MARK: - Writing
+
+    private static let accepted = "{\"status\":\"OK\"}"
+
+    private static func errorJSON(_ type: String, _ message: String) -> String {
+        ErrorDocument(type: type, message: message).json
+    }
+
+    private func sendNext(_ inv: Invocation, headers fields: InvocationHeaders, keepAlive: Bool) {
+        guard let context else { return }
+        var headers = HTTPHeaders(fields.headerFields)
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(inv.payload.readableBytes))
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(inv.payload))), promise: nil)
+        finishResponse(context, keepAlive: keepAlive)
+    }
+
+    private func respond(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, _ body: String, keepAlive: Bool) {
+        var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(body.utf8.count))])
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+        finishResponse(context, keepAlive: keepAlive)
+    }
+
+    private func finishResponse(_ context: ChannelHandlerContext, keepAlive: Bool) {
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+@testable import LambdaEmulator
+import LambdaWire
+import NIOCore
+import XCTest
+
+final class EmulatorPartsTests: XCTestCase {
+    func testReportLine() {
+        XCTAssertEqual(LambdaLogLines.report(requestID: "id", durationMs: 12.341, memoryMB: 128, maxMemoryMB: 30,
+                                             initDurationMs: 150.5, status: .success),
+                       "REPORT RequestId: id\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\t"
+                       + "Max Memory Used: 30 MB\tInit Duration: 150.50 ms\t")
+        XCTAssertTrue(LambdaLogLines.report(requestID: "id", durationMs: 1000, memoryMB: 256, maxMemoryMB: nil,
+                                            initDurationMs: nil, status: .timeout).hasSuffix("\tStatus: timeout"))
+        XCTAssertTrue(LambdaLogLines.report(requestID: "id", durationMs: 0.2, memoryMB: 128, maxMemoryMB: 1,
+                                            initDurationMs: nil, status: .error(type: "Runtime.ExitError"))
+            .hasSuffix("Billed Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 1 MB\tStatus: error\tError Type: Runtime.ExitError"))
+        XCTAssertEqual(LambdaLogLines.start("x"), "START RequestId: x Version: $LATEST")
+        XCTAssertEqual(LambdaLogLines.end("x"), "END RequestId: x")
+    }
+
+    func testMaxMemoryOfThisProcess() {
+        let mb = LambdaLogLines.maxMemoryMB(pid: getpid())
+        XCTAssertNotNil(mb)
+        XCTAssertGreaterThan(mb ?? 0, 0)
+    }
+
+    func testLogTailKeepsTheLastBytes() {
+        var tail = LogTail(limit: 10)
+        tail.append("0123456789")
+        tail.append("abc")
+        XCTAssertEqual(String(decoding: tail.bytes, as: UTF8.self), "56789\nabc\n")
+        for i in 0..<100 { tail.append("line \(i)") }
+        XCTAssertEqual(tail.bytes.count, 10)
+        XCTAssertEqual(String(decoding: tail.bytes, as: UTF8.self), "8\nline 99\n")
+    }
+
+    func testErrorBodyNormalization() {
+        let (t1, b1) = ErrorBody.normalize(headerType: nil, body: ByteBuffer(string: #"{"errorType":"Oops","errorMessage":"m"}"#))
+        XCTAssertEqual(t1, "Oops")
+        XCTAssertEqual(String(buffer: b1), #"{"errorType":"Oops","errorMessage":"m"}"#)
+        let (t2, _) = ErrorBody.normalize(headerType: "Header.Type", body: ByteBuffer(string: #"{"errorType":"Oops"}"#))
+        XCTAssertEqual(t2, "Header.Type")
+        let (t3, b3) = ErrorBody.normalize(headerType: nil, body: ByteBuffer(string: "plain text"))
+        XCTAssertEqual(t3, "Runtime.Unknown")
+        XCTAssertEqual(ErrorBody.message(b3), "plain text")
+    }
+
+    func testWaitStatusDescriptions() {
+        XCTAssertEqual(ChildProcess.describe(status: 0), "exit status 0")
+        XCTAssertEqual(ChildProcess.describe(status: 3 << 8), "exit status 3")
+        XCTAssertEqual(ChildProcess.describe(status: 9), "signal: killed")
+        XCTAssertEqual(ChildProcess.describe(status: 11), "signal: segmentation fault")
+    }
+
+    func testEnvironmentOfAProcess() {
+        let config = FunctionConfiguration(name: "fn", handler: "h.run", taskRoot: "/code", command: ["bootstrap"],
+                                           memoryMB: 256, region: "eu-central-1", environment: ["AWS_ACCESS_KEY_ID": "k", "TZ": "x"])
+        let env = config.processEnvironment(runtimeAPI: "127.0.0.1:1234", logStream: "s")
+        XCTAssertEqual(env["AWS_LAMBDA_RUNTIME_API"], "127.0.0.1:1234")
+        XCTAssertEqual(env["_HANDLER"], "h.run")
+        XCTAssertEqual(env["LAMBDA_TASK_ROOT"], "/code")
+        XCTAssertEqual(env["AWS_LAMBDA_FUNCTION_NAME"], "fn")
+        XCTAssertEqual(env["AWS_LAMBDA_FUNCTION_VERSION"], "$LATEST")
+        XCTAssertEqual(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "256")
+        XCTAssertEqual(env["AWS_LAMBDA_LOG_GROUP_NAME"], "/aws/lambda/fn")
+        XCTAssertEqual(env["AWS_LAMBDA_LOG_STREAM_NAME"], "s")
+        XCTAssertEqual(env["AWS_REGION"], "eu-central-1")
+        XCTAssertEqual(env["AWS_DEFAULT_REGION"], "eu-central-1")
+        XCTAssertEqual(env["TZ"], ":UTC")
+        XCTAssertEqual(env["AWS_ACCESS_KEY_ID"], "k")
+        XCTAssertEqual(config.arn, "arn:aws:lambda:eu-central-1:012345678912:function:fn")
+    }
+}

@@ -1,0 +1,72 @@
+# Test function for t/emulator: the payload's "action" says what to do.
+use strict;
+use warnings;
+use Time::HiRes ();
+
+$| = 1;
+my $started = Time::HiRes::time();
+print STDERR "init: handler.pl loaded\n" if $ENV{EMU_TEST_INIT_LOG};
+die "init failure requested\n" if $ENV{EMU_TEST_FAIL_INIT};
+
+sub handle {
+    my ($event, $context) = @_;
+    my $action = ref $event eq 'HASH' ? ($event->{action} // 'echo') : 'echo';
+    if ($action eq 'echo') {
+        return +{ event => $event, request_id => $context->aws_request_id, pid => $$ };
+    }
+    if ($action eq 'env') {
+        return +{ map { $_ => $ENV{$_} } grep { /^(AWS_|LAMBDA_|_HANDLER|TZ$|_X_AMZN)/ } keys %ENV };
+    }
+    if ($action eq 'context') {
+        return +{
+            request_id     => $context->aws_request_id,
+            arn            => $context->invoked_function_arn,
+            trace_id       => $context->trace_id,
+            deadline_ms    => $context->deadline_ms,
+            remaining_ms   => $context->get_remaining_time_in_millis,
+            client_context => $context->client_context,
+            function_name  => $context->function_name,
+            memory         => $context->memory_limit_in_mb,
+        };
+    }
+    if ($action eq 'sleep') {
+        Time::HiRes::sleep($event->{seconds} // 1);
+        return +{ slept => $event->{seconds} // 1, pid => $$, request_id => $context->aws_request_id };
+    }
+    if ($action eq 'log') {
+        print "log line $_\n" for 1 .. ($event->{lines} // 3);
+        print STDERR "stderr line\n";
+        return +{ logged => 1 };
+    }
+    if ($action eq 'die') {
+        die "boom: " . ($event->{message} // 'requested') . "\n";
+    }
+    if ($action eq 'crash') {
+        print "about to crash\n";
+        kill 'KILL', $$;
+        sleep 5;
+    }
+    if ($action eq 'exit') {
+        exit($event->{code} // 3);
+    }
+    if ($action eq 'big') {
+        return 'x' x ($event->{bytes} // 1000);
+    }
+    if ($action eq 'stream') {
+        my $n = $event->{chunks} // 3;
+        my $delay = $event->{delay} // 0;
+        return sub {
+            my $responder = shift;
+            my $writer = $responder->('text/plain');
+            for my $i (1 .. $n) {
+                $writer->write("chunk $i\n");
+                Time::HiRes::sleep($delay) if $delay;
+            }
+            die "stream failed mid-way\n" if $event->{fail};
+            $writer->close;
+        };
+    }
+    die "unknown action $action\n";
+}
+
+1;
