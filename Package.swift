@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The only code that includes perl.h. Its public header is plain C with opaque pointers.
@@ -72,15 +74,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The `perl-lambda` CLI: thin commands over LambdaEmulator.
+        // Function projects: scaffolding (init), SAM templates, zip/layer packaging, container images.
+        .target(
+            name: "LambdaProject",
+            dependencies: [
+                "LambdaWire",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The `perl-lambda` CLI: thin commands over LambdaEmulator and LambdaProject.
         .executableTarget(
             name: "perl-lambda",
             dependencies: [
-                "LambdaEmulator", "LambdaWire",
+                "LambdaEmulator", "LambdaProject", "LambdaWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "LambdaProjectTests", dependencies: ["LambdaProject"]),
         .testTarget(
             name: "LambdaEmulatorTests",
             dependencies: [

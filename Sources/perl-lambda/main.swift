@@ -8,7 +8,7 @@ struct PerlLambda: ParsableCommand {
             `serve` emulates the Lambda Invoke API (a drop-in for the Runtime Interface Emulator that awscli, \
             boto3 and curl can call) and `invoke` runs one invocation without a server.
             """,
-        subcommands: [Serve.self, Invoke.self, GenerateEvent.self])
+        subcommands: [Serve.self, Invoke.self, GenerateEvent.self, Init.self, PackageCommand.self, Image.self])
 }
 
 PerlLambda.main()

@@ -1,0 +1,4 @@
+import Testing
+@testable import LambdaProject
+
+@Test func moduleLoads() { _ = LambdaProject.self }
