@@ -25,7 +25,12 @@ our $MAX_FRAMES = 50; # stackTrace length cap
 # Dies with the same messages as AWS::Lambda does on failure.
 sub load {
     my ($task_root, $handler) = @_;
+    # The runtime's embedded modules (the @INC hook in front) keep precedence; then the task root and
+    # the dependencies installed with `cpanm -L local` / carton that travel with the function.
+    my $hook = ref $INC[0] ? shift @INC : undef;
     unshift @INC, $task_root unless grep { !ref && $_ eq $task_root } @INC;
+    if (-d "$task_root/local/lib/perl5") { require lib; lib->import("$task_root/local/lib/perl5") }
+    unshift @INC, $hook if $hook;
     my ($file, $name) = split /[.]/, $handler, 2;
     die "invalid handler '$handler': expected FILE.FUNCTION (e.g. handler.handle)\n"
         unless defined $name && length $file && length $name;
