@@ -52,7 +52,6 @@ static void dec_fail(dec_t *d, const char *at, const char *fmt, ...) {
         snprintf(d->err + n, d->errsz - n, " at offset %zu (line %zu, column %zu)", off, line, col);
 }
 
-static int utf8_seq(const unsigned char *p, const unsigned char *end);
 
 // Describes the unexpected byte at `at` ("'x'", "U+00E9", "end of input").
 static void dec_unexpected(dec_t *d, const char *at, const char *expected) {
@@ -67,7 +66,7 @@ static void dec_unexpected(dec_t *d, const char *at, const char *expected) {
         dec_fail(d, at, "malformed JSON: unexpected character U+%04X (expected %s)", c, expected);
     else {
         const unsigned char *u = (const unsigned char *)at;
-        int n = utf8_seq(u, (const unsigned char *)d->end);
+        int n = cpj_utf8_seq(u, (const unsigned char *)d->end);
         if (!n) { dec_fail(d, at, "malformed JSON: invalid UTF-8"); return; }
         unsigned cp = n == 2 ? ((u[0] & 0x1Fu) << 6) | (u[1] & 0x3Fu)
                     : n == 3 ? ((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu)
@@ -77,26 +76,6 @@ static void dec_unexpected(dec_t *d, const char *at, const char *expected) {
 }
 
 // ---------------------------------------------------------------- helpers
-// Length of the valid (RFC 3629: no overlongs, surrogates or > U+10FFFF) UTF-8 sequence at p, or 0.
-static int utf8_seq(const unsigned char *p, const unsigned char *end) {
-    unsigned c = p[0];
-    ptrdiff_t avail = end - p;
-    if (c < 0xC2) return 0;
-    if (c < 0xE0) return (avail >= 2 && (p[1] & 0xC0) == 0x80) ? 2 : 0;
-    if (c < 0xF0) {
-        if (avail < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
-        if (c == 0xE0 && p[1] < 0xA0) return 0;
-        if (c == 0xED && p[1] >= 0xA0) return 0;
-        return 3;
-    }
-    if (c < 0xF5) {
-        if (avail < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
-        if (c == 0xF0 && p[1] < 0x90) return 0;
-        if (c == 0xF4 && p[1] >= 0x90) return 0;
-        return 4;
-    }
-    return 0;
-}
 
 #define SKIP_WS(d) do { \
     while ((d)->p < (d)->end) { \

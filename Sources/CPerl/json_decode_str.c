@@ -19,26 +19,6 @@ static void str_fail(str_ctx *c, const char *at, const char *fmt, ...) {
     *c->at = at;
 }
 
-// Length of the valid (RFC 3629: no overlongs, surrogates or > U+10FFFF) UTF-8 sequence at p, or 0.
-static int utf8_seq(const unsigned char *p, const unsigned char *end) {
-    unsigned c = p[0];
-    ptrdiff_t avail = end - p;
-    if (c < 0xC2) return 0;
-    if (c < 0xE0) return (avail >= 2 && (p[1] & 0xC0) == 0x80) ? 2 : 0;
-    if (c < 0xF0) {
-        if (avail < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
-        if (c == 0xE0 && p[1] < 0xA0) return 0;
-        if (c == 0xED && p[1] >= 0xA0) return 0;
-        return 3;
-    }
-    if (c < 0xF5) {
-        if (avail < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
-        if (c == 0xF0 && p[1] < 0x90) return 0;
-        if (c == 0xF4 && p[1] >= 0x90) return 0;
-        return 4;
-    }
-    return 0;
-}
 
 static void sbuf_reserve(cpj_sbuf *d, size_t extra) {
     if (d->used + extra <= d->cap) return;
@@ -105,7 +85,7 @@ int cpj__dec_str(const char **pp, const char *end_, cpj_sbuf *sb, const char **s
             return 1;
         }
         if (*p >= 0x80) {
-            int n = utf8_seq(p, end);
+            int n = cpj_utf8_seq(p, end);
             if (!n) { str_fail(d, (const char *)p, "malformed JSON: invalid UTF-8 in string"); return 0; }
             p += n; u8 = 1;
             continue;
@@ -184,7 +164,7 @@ int cpj__dec_str(const char **pp, const char *end_, cpj_sbuf *sb, const char **s
                 return 0;
             }
         } else if (c >= 0x80) {
-            int n = utf8_seq(p, end);
+            int n = cpj_utf8_seq(p, end);
             if (!n) { str_fail(d, (const char *)p, "malformed JSON: invalid UTF-8 in string"); return 0; }
             size_t at = (size_t)(o - sb->data);
             sb->used = at;

@@ -48,4 +48,25 @@ static inline uint64_t cpj_special_mask(uint64_t w) {
     return (lt | q | b | w) & CPJ_HIGHS;
 }
 
+// Length of the valid (RFC 3629: no overlongs, surrogates or > U+10FFFF) UTF-8 sequence at p, or 0.
+static inline int cpj_utf8_seq(const unsigned char *p, const unsigned char *end) {
+    unsigned c = p[0];
+    ptrdiff_t avail = end - p;
+    if (c < 0xC2) return 0;
+    if (c < 0xE0) return (avail >= 2 && (p[1] & 0xC0) == 0x80) ? 2 : 0;
+    if (c < 0xF0) {
+        if (avail < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
+        if (c == 0xE0 && p[1] < 0xA0) return 0;
+        if (c == 0xED && p[1] >= 0xA0) return 0;
+        return 3;
+    }
+    if (c < 0xF5) {
+        if (avail < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
+        if (c == 0xF0 && p[1] < 0x90) return 0;
+        if (c == 0xF4 && p[1] >= 0x90) return 0;
+        return 4;
+    }
+    return 0;
+}
+
 #endif

@@ -10,14 +10,19 @@ enum HTTPRequestBytes {
         out.append(UInt8(ascii: " "))
         out += uri.utf8
         out += " HTTP/1.1\r\n".utf8
-        for (name, value) in headers {
+        appendFields(headers, to: &out)
+        return out
+    }
+
+    /// `name: value` lines and the blank line that ends a header or trailer section.
+    private static func appendFields(_ fields: [(String, String)], to out: inout [UInt8]) {
+        for (name, value) in fields {
             out += name.utf8
             out += ": ".utf8
             out += value.utf8
             out += "\r\n".utf8
         }
         out += "\r\n".utf8
-        return out
     }
 
     /// One chunk of a chunked body: hex size, CRLF, data, CRLF. Empty data produces nothing (an empty
@@ -35,13 +40,7 @@ enum HTTPRequestBytes {
     /// The end of a chunked body: the last chunk, optional trailers, blank line.
     static func lastChunk(trailers: [(String, String)]) -> [UInt8] {
         var out = Array("0\r\n".utf8)
-        for (name, value) in trailers {
-            out += name.utf8
-            out += ": ".utf8
-            out += value.utf8
-            out += "\r\n".utf8
-        }
-        out += "\r\n".utf8
+        appendFields(trailers, to: &out)
         return out
     }
 }
