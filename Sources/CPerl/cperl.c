@@ -11,6 +11,8 @@ EXTERN_C void boot_DynaLoader(pTHX_ CV *cv);
 struct cperl_interp {
     PerlInterpreter *perl;
     HV *context_stash; ///< AWS::Lambda::Context
+    CV *invoke_cv;     ///< PerlLambda::Host::invoke
+    SV *die_hook;      ///< \&PerlLambda::Host::_on_die, the die hook while a handler runs
 };
 
 /// Receiver of tied STDOUT/STDERR output (see cperl_capture_output); one per process.
@@ -256,6 +258,8 @@ cperl_interp *cperl_create(const char *lib_dirs, cperl_buf *err) {
         eval_pv("splice @INC, 1, 0, grep { length } split /:/, $PerlLambda::Host::LIB;", FALSE);
     }
     ip->context_stash = gv_stashpvs("AWS::Lambda::Context", GV_ADD);
+    ip->invoke_cv = get_cv("PerlLambda::Host::invoke", 0);
+    ip->die_hook = newRV_inc((SV *)get_cv("PerlLambda::Host::_on_die", 0));
     return ip;
 }
 
@@ -393,6 +397,9 @@ cperl_status cperl_invoke(cperl_interp *ip, const cperl_event *ev, cperl_outcome
     dSP;
     ENTER;
     SAVETMPS;
+    // local $SIG{__DIE__} = \&PerlLambda::Host::_on_die, without %SIG's magic on every invocation
+    SAVEGENERICSV(PL_diehook);
+    PL_diehook = SvREFCNT_inc_simple_NN(ip->die_hook);
     PUSHMARK(SP);
     XPUSHs(sv_2mortal(payload));
     XPUSHs(sv_2mortal(build_context(aTHX_ ip, ev)));
@@ -400,7 +407,7 @@ cperl_status cperl_invoke(cperl_interp *ip, const cperl_event *ev, cperl_outcome
     PUTBACK;
     I32 count = 0;
     int code = 0;
-    if (call_trapped(aTHX_ (SV *)get_cv("PerlLambda::Host::invoke", 0), G_LIST, &count, &code) == CALL_EXITED) {
+    if (call_trapped(aTHX_ (SV *)ip->invoke_cv, G_LIST, &count, &code) == CALL_EXITED) {
         exit_outcome(aTHX_ out, code, "the handler");
         status = CPERL_EXITED;
     } else {

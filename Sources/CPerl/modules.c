@@ -16,6 +16,9 @@ static const char aws_lambda_context[] = {
 static const char aws_lambda_response_writer[] = {
 #embed "../../perl/lib/AWS/Lambda/ResponseWriter.pm"
 };
+static const char aws_lambda_psgi[] = {
+#embed "../../perl/lib/AWS/Lambda/PSGI.pm"
+};
 static const char perl_lambda_host[] = {
 #embed "../../perl/runtime/PerlLambda/Host.pm"
 };
@@ -24,6 +27,7 @@ static const cperl_module modules[] = {
     {"AWS/Lambda.pm", aws_lambda, sizeof aws_lambda},
     {"AWS/Lambda/Context.pm", aws_lambda_context, sizeof aws_lambda_context},
     {"AWS/Lambda/ResponseWriter.pm", aws_lambda_response_writer, sizeof aws_lambda_response_writer},
+    {"AWS/Lambda/PSGI.pm", aws_lambda_psgi, sizeof aws_lambda_psgi},
     {"PerlLambda/Host.pm", perl_lambda_host, sizeof perl_lambda_host},
 };
 

@@ -31,24 +31,32 @@ public struct InvocationHeaders: Equatable, Sendable {
     }
 
     /// Parses (name, value) pairs; names compare case-insensitively. A missing ARN is fine (the RIE omits it);
-    /// a missing deadline means "no deadline known" and is given as 0.
+    /// a missing deadline means "no deadline known" and is given as 0. One pass, no string copies.
     public init(headers: [(String, String)]) throws {
-        func value(_ name: String) -> String? {
-            let lower = name.lowercased()
-            return headers.first { $0.0.lowercased() == lower }.map { $0.1 }.flatMap { $0.isEmpty ? nil : $0 }
+        var id: String?, deadline: String?, arn: String?, trace: String?, client: String?, cognito: String?, tenant: String?
+        for (name, value) in headers where !value.isEmpty {
+            if Self.matches(name, RuntimeAPI.Header.requestID) { id = value }
+            else if Self.matches(name, RuntimeAPI.Header.deadlineMs) { deadline = value }
+            else if Self.matches(name, RuntimeAPI.Header.invokedFunctionARN) { arn = value }
+            else if Self.matches(name, RuntimeAPI.Header.traceID) { trace = value }
+            else if Self.matches(name, RuntimeAPI.Header.clientContext) { client = value }
+            else if Self.matches(name, RuntimeAPI.Header.cognitoIdentity) { cognito = value }
+            else if Self.matches(name, RuntimeAPI.Header.tenantID) { tenant = value }
         }
-        guard let id = value(RuntimeAPI.Header.requestID) else { throw ParseError.missingRequestID }
-        var deadline: Int64 = 0
-        if let raw = value(RuntimeAPI.Header.deadlineMs) {
-            guard let d = Int64(raw) else { throw ParseError.invalidDeadline(raw) }
-            deadline = d
+        guard let id else { throw ParseError.missingRequestID }
+        var deadlineMs: Int64 = 0
+        if let deadline {
+            guard let d = Int64(deadline) else { throw ParseError.invalidDeadline(deadline) }
+            deadlineMs = d
         }
-        self.init(requestID: id, deadlineMs: deadline,
-                  invokedFunctionARN: value(RuntimeAPI.Header.invokedFunctionARN),
-                  traceID: value(RuntimeAPI.Header.traceID),
-                  clientContext: value(RuntimeAPI.Header.clientContext),
-                  cognitoIdentity: value(RuntimeAPI.Header.cognitoIdentity),
-                  tenantID: value(RuntimeAPI.Header.tenantID))
+        self.init(requestID: id, deadlineMs: deadlineMs, invokedFunctionARN: arn, traceID: trace,
+                  clientContext: client, cognitoIdentity: cognito, tenantID: tenant)
+    }
+
+    /// ASCII case-insensitive equality of a header name with a known one (letters, digits and '-').
+    static func matches(_ name: String, _ known: String) -> Bool {
+        guard name.utf8.count == known.utf8.count else { return false }
+        return zip(name.utf8, known.utf8).allSatisfy { $0 | 0x20 == $1 | 0x20 }
     }
 
     /// The headers an emulator sends with this invocation (inverse of `init(headers:)`).

@@ -31,6 +31,7 @@ sub load {
     unshift @INC, $task_root unless grep { !ref && $_ eq $task_root } @INC;
     if (-d "$task_root/local/lib/perl5") { require lib; lib->import("$task_root/local/lib/perl5") }
     unshift @INC, $hook if $hook;
+    return load_psgi($task_root, $handler) if $handler =~ /[.]psgi\z/;
     my ($file, $name) = split /[.]/, $handler, 2;
     die "invalid handler '$handler': expected FILE.FUNCTION (e.g. handler.handle)\n"
         unless defined $name && length $file && length $name;
@@ -44,25 +45,54 @@ sub load {
     return 1;
 }
 
+# A PSGI file as the handler (_HANDLER=app.psgi): loaded like Plack::Util::load_psgi, served through
+# AWS::Lambda::PSGI (which reads the event type from each event).
+sub load_psgi {
+    my ($task_root, $handler) = @_;
+    my $path = $handler =~ m{\A/} ? $handler : "$task_root/$handler";
+    die "Can't locate $handler in $task_root: $!\n" unless -f $path;
+    local $0 = $path;
+    my $app = _do_psgi($path);
+    die $@ if $@;
+    $app = $app->to_app if ref $app && ref $app ne 'CODE' && eval { $app->can('to_app') };
+    die "$handler does not return a PSGI application (a code reference)\n" unless ref $app eq 'CODE';
+    require AWS::Lambda::PSGI;
+    $FUNC = AWS::Lambda::PSGI->wrap($app);
+    return 1;
+}
+
+sub _do_psgi {
+    package main;
+    my $app = do $_[0];
+    die "$_[0]: $!\n" if !defined $app && !$@ && $!;
+    return $app;
+}
+
 # invoke($payload, $context, $can_stream)
 #   → (0, $result) | (1, $error_type, \%error_document) | (3) when the response was streamed
+# The C shim installs _on_die as the die hook ($SIG{__DIE__}) for the duration of invoke; it keeps the
+# frames of the latest die in $TRACE for the error document's stackTrace.
+our $TRACE;
+sub _on_die { $TRACE = _frames() }
+
 sub invoke {
     my ($payload, $context, $can_stream) = @_;
     local $AWS::Lambda::context = $context;
-    local $ENV{_X_AMZN_TRACE_ID};
-    if (defined $context->{trace_id}) { $ENV{_X_AMZN_TRACE_ID} = $context->{trace_id} }
-    else                               { delete $ENV{_X_AMZN_TRACE_ID} }
-    my ($trace, $result);
-    my $ok = eval {
-        local $SIG{__DIE__} = sub { $trace = _frames() };
-        $result = $FUNC->($payload, $context);
-        1;
-    };
+    # _X_AMZN_TRACE_ID is the invocation's trace id, present only while it is served
+    # (%ENV is only touched when a trace id is or was there: each %ENV change costs a setenv).
+    my $trace_id = $context->{trace_id};
+    if (defined $trace_id) { $ENV{_X_AMZN_TRACE_ID} = $trace_id }
+    elsif (exists $ENV{_X_AMZN_TRACE_ID}) { delete $ENV{_X_AMZN_TRACE_ID} }
+    $TRACE = undef;
+    my $result;
+    my $ok = eval { $result = $FUNC->($payload, $context); 1 };
+    my $err = $@;
+    delete $ENV{_X_AMZN_TRACE_ID} if exists $ENV{_X_AMZN_TRACE_ID};
     if ($ok) {
         return (0, $result) unless ref $result eq 'CODE' && $can_stream;
         return _stream($result);
     }
-    return _failure($@, $trace);
+    return _failure($err, $TRACE);
 }
 
 sub _failure {
@@ -78,9 +108,9 @@ sub _failure {
 sub _stream {
     my ($code) = @_;
     require AWS::Lambda::ResponseWriter;
-    my ($writer, $trace);
+    my $writer;
+    $TRACE = undef;
     my $ok = eval {
-        local $SIG{__DIE__} = sub { $trace = _frames() };
         $code->(sub {
             my $content_type = shift // 'application/octet-stream';
             die "the streaming responder was called twice\n" if $writer;
@@ -90,14 +120,14 @@ sub _stream {
         1;
     };
     if ($ok) {
-        return _failure("the streaming handler returned without calling its responder\n", $trace)
+        return _failure("the streaming handler returned without calling its responder\n", $TRACE)
             unless $writer;
         $writer->close;
         return (3);
     }
     my $err = $@;
-    return _failure($err, $trace) unless $writer;
-    my ($type, $doc) = error_document($err, $trace);
+    return _failure($err, $TRACE) unless $writer;
+    my ($type, $doc) = error_document($err, $TRACE);
     print STDERR _printable($err, $doc->{errorMessage});
     # after close the response is complete: the error is only logged
     unless ($writer->{closed}) {
