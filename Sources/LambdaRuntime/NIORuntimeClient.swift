@@ -90,7 +90,8 @@ public final class NIORuntimeClient: RuntimeAPIClient {
     public func nextInvocation() throws -> (InvocationHeaders, [UInt8]) {
         let response = try roundTrip(Request(method: .GET, uri: RuntimeAPI.nextPath))
         try expectSuccess(response, "GET /next")
-        let headers = try InvocationHeaders(headers: response.head.headers.map { ($0.name, $0.value) })
+        let fields = response.head.headers
+        let headers = try InvocationHeaders { fields.first(name: $0) }
         var body = response.body
         return (headers, body.readBytes(length: body.readableBytes) ?? [])
     }

@@ -30,27 +30,28 @@ public struct InvocationHeaders: Equatable, Sendable {
         }
     }
 
-    /// Parses (name, value) pairs; names compare case-insensitively. A missing ARN is fine (the RIE omits it);
-    /// a missing deadline means "no deadline known" and is given as 0. One pass, no string copies.
+    /// Parses (name, value) pairs; names compare case-insensitively.
     public init(headers: [(String, String)]) throws {
-        var id: String?, deadline: String?, arn: String?, trace: String?, client: String?, cognito: String?, tenant: String?
-        for (name, value) in headers where !value.isEmpty {
-            if Self.matches(name, RuntimeAPI.Header.requestID) { id = value }
-            else if Self.matches(name, RuntimeAPI.Header.deadlineMs) { deadline = value }
-            else if Self.matches(name, RuntimeAPI.Header.invokedFunctionARN) { arn = value }
-            else if Self.matches(name, RuntimeAPI.Header.traceID) { trace = value }
-            else if Self.matches(name, RuntimeAPI.Header.clientContext) { client = value }
-            else if Self.matches(name, RuntimeAPI.Header.cognitoIdentity) { cognito = value }
-            else if Self.matches(name, RuntimeAPI.Header.tenantID) { tenant = value }
-        }
-        guard let id else { throw ParseError.missingRequestID }
+        try self.init { name in headers.first { Self.matches($0.0, name) }?.1 }
+    }
+
+    /// Parses the invocation from a header lookup (`value(name)` returns the value of a header, names
+    /// compared case-insensitively, or nil). A missing ARN is fine (the RIE omits it); a missing
+    /// deadline means "no deadline known" and is given as 0.
+    public init(value: (String) -> String?) throws {
+        func header(_ name: String) -> String? { value(name).flatMap { $0.isEmpty ? nil : $0 } }
+        guard let id = header(RuntimeAPI.Header.requestID) else { throw ParseError.missingRequestID }
         var deadlineMs: Int64 = 0
-        if let deadline {
+        if let deadline = header(RuntimeAPI.Header.deadlineMs) {
             guard let d = Int64(deadline) else { throw ParseError.invalidDeadline(deadline) }
             deadlineMs = d
         }
-        self.init(requestID: id, deadlineMs: deadlineMs, invokedFunctionARN: arn, traceID: trace,
-                  clientContext: client, cognitoIdentity: cognito, tenantID: tenant)
+        self.init(requestID: id, deadlineMs: deadlineMs,
+                  invokedFunctionARN: header(RuntimeAPI.Header.invokedFunctionARN),
+                  traceID: header(RuntimeAPI.Header.traceID),
+                  clientContext: header(RuntimeAPI.Header.clientContext),
+                  cognitoIdentity: header(RuntimeAPI.Header.cognitoIdentity),
+                  tenantID: header(RuntimeAPI.Header.tenantID))
     }
 
     /// ASCII case-insensitive equality of a header name with a known one (letters, digits and '-').
