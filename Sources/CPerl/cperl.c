@@ -6,21 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-EXTERN_C void boot_DynaLoader(pTHX_ CV *cv);
-
 struct cperl_interp {
     PerlInterpreter *perl;
     HV *context_stash; ///< AWS::Lambda::Context
     CV *invoke_cv;     ///< PerlLambda::Host::invoke
     SV *die_hook;      ///< \&PerlLambda::Host::_on_die, the die hook while a handler runs
 };
-
-/// Receiver of tied STDOUT/STDERR output (see cperl_capture_output); one per process.
-static cperl_output_fn output_fn;
-static void *output_context;
-
-/// The interpreter currently streaming, its callbacks (one invocation at a time per thread).
-static __thread const cperl_stream_callbacks *current_stream;
 
 // Installed before any user code: serves the embedded modules from an @INC hook placed first,
 // so the runtime's own AWS::Lambda packages win, then loads the Perl half of the runtime.
@@ -32,98 +23,6 @@ static const char boot_code[] =
     "};"
     "require PerlLambda::Host; require AWS::Lambda; require AWS::Lambda::Context;"
     "$| = 1; select((select(STDERR), $| = 1)[0]);";
-
-// ---- XS functions the Perl half calls ----
-
-XS(xs_embedded) {
-    dXSARGS;
-    if (items != 1) croak_xs_usage(cv, "name");
-    STRLEN len;
-    const char *name = SvPV(ST(0), len);
-    const cperl_module *m = cperl_find_module(name, len);
-    ST(0) = m ? sv_2mortal(newSVpvn(m->source, m->len)) : &PL_sv_undef;
-    XSRETURN(1);
-}
-
-XS(xs_blessed) {
-    dXSARGS;
-    if (items != 1) croak_xs_usage(cv, "value");
-    SV *sv = ST(0);
-    SvGETMAGIC(sv);
-    ST(0) = SvROK(sv) && SvOBJECT(SvRV(sv))
-        ? sv_2mortal(newSVpv(sv_reftype(SvRV(sv), TRUE), 0)) : &PL_sv_undef;
-    XSRETURN(1);
-}
-
-XS(xs_boot) {
-    dXSARGS;
-    PERL_UNUSED_VAR(items);
-    cpj_boot(aTHX);
-    XSRETURN_EMPTY;
-}
-
-XS(xs_stream_start) {
-    dXSARGS;
-    if (items != 1) croak_xs_usage(cv, "content_type");
-    if (!current_stream) croak("response streaming is not available here");
-    STRLEN len;
-    const char *ct = SvPV(ST(0), len);
-    if (current_stream->start(current_stream->context, ct, len) != 0) croak("response stream could not start");
-    XSRETURN_YES;
-}
-
-XS(xs_stream_write) {
-    dXSARGS;
-    if (items != 1) croak_xs_usage(cv, "bytes");
-    if (!current_stream) croak("response streaming is not available here");
-    STRLEN len;
-    SV *data = ST(0);
-    if (SvUTF8(data)) {
-        data = sv_2mortal(newSVsv(data));
-        if (!sv_utf8_downgrade(data, TRUE)) croak("Wide character in response stream write");
-    }
-    const char *bytes = SvPV(data, len);
-    if (current_stream->write(current_stream->context, bytes, len) != 0) croak("response stream write failed: the connection is gone");
-    XSRETURN_YES;
-}
-
-XS(xs_stream_finish) {
-    dXSARGS;
-    if (items != 0 && items != 2) croak_xs_usage(cv, "[error_type, error_body]");
-    if (!current_stream) croak("response streaming is not available here");
-    const char *type = NULL, *body = NULL;
-    STRLEN body_len = 0;
-    if (items == 2) {
-        type = SvPV_nolen(ST(0));
-        body = SvPV(ST(1), body_len);
-    }
-    int rc = current_stream->finish(current_stream->context, type, body, body_len);
-    ST(0) = rc == 0 ? &PL_sv_yes : &PL_sv_no;
-    XSRETURN(1);
-}
-
-XS(xs_output) {
-    dXSARGS;
-    if (items != 2) croak_xs_usage(cv, "fd, text");
-    int fd = (int)SvIV(ST(0));
-    STRLEN len;
-    const char *bytes = SvPVutf8(ST(1), len);
-    if (output_fn) output_fn(output_context, fd, bytes, len);
-    XSRETURN_YES;
-}
-
-static void xs_init(pTHX) {
-    static const char file[] = __FILE__;
-    dXSUB_SYS;
-    newXS("DynaLoader::boot_DynaLoader", boot_DynaLoader, file);
-    newXS("PerlLambda::Host::_embedded", xs_embedded, file);
-    newXS("PerlLambda::Host::_boot", xs_boot, file);
-    newXS("PerlLambda::Host::_blessed", xs_blessed, file);
-    newXS("PerlLambda::Host::_output", xs_output, file);
-    newXS("PerlLambda::Host::_stream_start", xs_stream_start, file);
-    newXS("PerlLambda::Host::_stream_write", xs_stream_write, file);
-    newXS("PerlLambda::Host::_stream_finish", xs_stream_finish, file);
-}
 
 // ---- outcomes ----
 
@@ -225,7 +124,7 @@ static cperl_interp *construct(int argc, char **argv, cperl_buf *err) {
     perl_construct(my_perl);
     PL_exit_flags |= PERL_EXIT_DESTRUCT_END;
     PL_origalen = 1; // never overwrite argv[0] via $0
-    if (perl_parse(my_perl, xs_init, argc, argv, NULL) != 0) {
+    if (perl_parse(my_perl, cperl_xs_init, argc, argv, NULL) != 0) {
         cperl_buf_append(err, "perl_parse failed", 17);
         perl_destruct(my_perl);
         perl_free(my_perl);
@@ -274,8 +173,8 @@ void cperl_destroy(cperl_interp *ip) {
 int cperl_capture_output(cperl_interp *ip, cperl_output_fn fn, void *context) {
     dTHXa(ip->perl);
     PERL_SET_CONTEXT(ip->perl);
-    output_fn = fn;
-    output_context = context;
+    cperl_output_fn_ = fn;
+    cperl_output_context = context;
     eval_pv("PerlLambda::Host::capture_output(); 1", FALSE);
     return SvTRUE(ERRSV) ? -1 : 0;
 }
@@ -393,7 +292,7 @@ cperl_status cperl_invoke(cperl_interp *ip, const cperl_event *ev, cperl_outcome
         return CPERL_FAILED;
     }
     cperl_status status = CPERL_OK;
-    current_stream = ev->stream;
+    cperl_current_stream = ev->stream;
     dSP;
     ENTER;
     SAVETMPS;
@@ -438,7 +337,7 @@ cperl_status cperl_invoke(cperl_interp *ip, const cperl_event *ev, cperl_outcome
     cperl_buf_free(&err);
     FREETMPS;
     LEAVE;
-    current_stream = NULL;
+    cperl_current_stream = NULL;
     PerlIO_flush(NULL);
     return status;
 }

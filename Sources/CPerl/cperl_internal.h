@@ -8,6 +8,14 @@
 #undef ref   /* perl.h macro clashes */
 #include "include/cperl.h"
 
+/// Registers DynaLoader and the runtime's XS functions (cperl_xs.c); perl_parse's xs_init.
+void cperl_xs_init(pTHX);
+/// The current invocation's stream callbacks (NULL when streaming is not possible).
+extern __thread const cperl_stream_callbacks *cperl_current_stream;
+/// Receiver of tied STDOUT/STDERR output (cperl_capture_output); one per process.
+extern cperl_output_fn cperl_output_fn_;
+extern void *cperl_output_context;
+
 /// Largest nesting the JSON codec accepts (decode and encode); deeper input is a clear error,
 /// never a stack overflow.
 #define CPJ_MAX_DEPTH 1024
