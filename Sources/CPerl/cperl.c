@@ -309,6 +309,10 @@ cperl_status cperl_invoke(cperl_interp *ip, const cperl_event *ev, cperl_outcome
     if (call_trapped(aTHX_ (SV *)ip->invoke_cv, G_LIST, &count, &code) == CALL_EXITED) {
         exit_outcome(aTHX_ out, code, "the handler");
         status = CPERL_EXITED;
+        PUSHMARK(SP);
+        PUTBACK;
+        call_pv("PerlLambda::Host::_end_invocation", G_DISCARD | G_EVAL);
+        SPAGAIN;
     } else {
         SPAGAIN;
         SV **base = SP - count + 1;

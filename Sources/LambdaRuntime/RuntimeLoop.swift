@@ -56,7 +56,12 @@ public final class RuntimeLoop {
             case .success(let body):
                 try client.sendResponse(requestID: requestID, body: body)
             case .failure(let type, let document), .exited(_, let type, let document):
-                try client.sendError(requestID: requestID, errorType: type, document: document)
+                if sink.isStreaming {
+                    // the response is already being streamed (e.g. exit mid-stream): end it with the error trailers
+                    try sink.finish(error: (type, document))
+                } else {
+                    try client.sendError(requestID: requestID, errorType: type, document: document)
+                }
             case .streamed:
                 if let failure = sink.failure { log.error("streamed response for \(requestID) failed: \(failure)") }
             }
@@ -73,6 +78,9 @@ final class StreamSink: PerlStreamSink {
     private let requestID: String
     private var stream: RuntimeResponseStream?
     private(set) var failure: Error?
+
+    /// A stream was started and not finished yet.
+    var isStreaming: Bool { stream != nil }
 
     init(client: RuntimeAPIClient, requestID: String) {
         self.client = client

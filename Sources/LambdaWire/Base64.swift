@@ -20,14 +20,20 @@ public enum Base64 {
     public static func decode(_ text: String) -> [UInt8]? {
         var values = [UInt8]()
         values.reserveCapacity(text.utf8.count)
+        var padding = 0
         for c in text.utf8 {
+            // '=' may only end the text (at most two of them)
+            if padding > 0 && c != UInt8(ascii: "=") && c != UInt8(ascii: "\n") && c != UInt8(ascii: "\r") { return nil }
             switch c {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"): values.append(c - UInt8(ascii: "A"))
             case UInt8(ascii: "a")...UInt8(ascii: "z"): values.append(c - UInt8(ascii: "a") + 26)
             case UInt8(ascii: "0")...UInt8(ascii: "9"): values.append(c - UInt8(ascii: "0") + 52)
             case UInt8(ascii: "+"): values.append(62)
             case UInt8(ascii: "/"): values.append(63)
-            case UInt8(ascii: "="), UInt8(ascii: "\n"), UInt8(ascii: "\r"): continue
+            case UInt8(ascii: "="):
+                padding += 1
+                if padding > 2 { return nil }
+            case UInt8(ascii: "\n"), UInt8(ascii: "\r"): continue
             default: return nil
             }
         }

@@ -52,6 +52,7 @@ sub load_psgi {
     my $path = $handler =~ m{\A/} ? $handler : "$task_root/$handler";
     die "Can't locate $handler in $task_root: $!\n" unless -f $path;
     local $0 = $path;
+    $ENV{PLACK_ENV} //= 'deployment';    # as plackup/Starman set it; Mojolicious returns its PSGI app then
     my $app = _do_psgi($path);
     die $@ if $@;
     $app = $app->to_app if ref $app && ref $app ne 'CODE' && eval { $app->can('to_app') };
@@ -86,14 +87,15 @@ sub invoke {
     $TRACE = undef;
     my $result;
     my $ok = eval { $result = $FUNC->($payload, $context); 1 };
-    my $err = $@;
-    delete $ENV{_X_AMZN_TRACE_ID} if exists $ENV{_X_AMZN_TRACE_ID};
-    if ($ok) {
-        return (0, $result) unless ref $result eq 'CODE' && $can_stream;
-        return _stream($result);
-    }
-    return _failure($err, $TRACE);
+    my @outcome = !$ok ? _failure($@, $TRACE)
+        : ref $result eq 'CODE' && $can_stream ? _stream($result)
+        : (0, $result);
+    _end_invocation();
+    return @outcome;
 }
+
+# Also called by the C shim when a handler called exit (the end of invoke was skipped).
+sub _end_invocation { delete $ENV{_X_AMZN_TRACE_ID} if exists $ENV{_X_AMZN_TRACE_ID} }
 
 sub _failure {
     my ($err, $trace) = @_;

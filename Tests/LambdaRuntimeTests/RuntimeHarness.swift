@@ -1,0 +1,97 @@
+import Foundation
+import LambdaRuntime
+import LambdaWire
+import PerlBridge
+
+/// This module's interpreter on a long-lived `PerlThread` (the PerlBridgeTests module hosts its own; the
+/// two are created one after the other, never at the same time). Jobs run one at a time.
+final class RuntimePerlHost: @unchecked Sendable {
+    static let shared = RuntimePerlHost()
+    private let condition = NSCondition()
+    private var jobs: [(PerlInterpreter?, String?) -> Void] = []
+
+    private init() {
+        Signals.ignoreSIGPIPE()
+        let thread = Thread { [unowned self] in PerlThread.run { self.serve() } }
+        thread.name = "LambdaRuntimeTests.PerlHost"
+        thread.start()
+    }
+
+    private func serve() {
+        var interpreter: PerlInterpreter?
+        var failure: String?
+        let fd = open(NSTemporaryDirectory() + "/perl-lambda-tests-interpreter.lock", O_CREAT | O_RDWR, 0o600)
+        if fd >= 0 { flock(fd, LOCK_EX) }
+        do { interpreter = try PerlInterpreter() } catch { failure = "\(error)" }
+        if fd >= 0 { flock(fd, LOCK_UN); close(fd) }
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job(interpreter, failure)
+        }
+    }
+
+    func run<T>(_ body: @escaping (PerlInterpreter) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            condition.lock()
+            jobs.append { interpreter, failure in
+                guard let interpreter else { continuation.resume(throwing: MockError("no interpreter: \(failure ?? "?")")); return }
+                continuation.resume(with: Result { try body(interpreter) })
+            }
+            condition.signal()
+            condition.unlock()
+        }
+    }
+}
+
+/// A temporary LAMBDA_TASK_ROOT.
+final class TaskRoot: @unchecked Sendable {
+    let path: String
+    init(_ files: [String: String]) throws {
+        path = NSTemporaryDirectory() + "perl-lambda-rt-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(toFile: path + "/" + name, atomically: true, encoding: .utf8) }
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    static func handler(_ source: String) throws -> TaskRoot { try TaskRoot(["handler.pl": source]) }
+}
+
+/// The runtime's log lines, written by `RuntimeLog` to a temporary file.
+final class LogFile: @unchecked Sendable {
+    let path = NSTemporaryDirectory() + "perl-lambda-rt-log-" + UUID().uuidString
+    let fd: Int32
+    init() { fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0o600) }
+    deinit { close(fd); unlink(path) }
+    var text: String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+}
+
+/// Loads `handler` from `root`, then runs `body` with a real `NIORuntimeClient` + `RuntimeLoop` connected to
+/// `server`, all on the interpreter's thread.
+func withRuntime<T>(_ server: MockRuntimeAPI, _ root: TaskRoot, handler: String = "handler.handle", log: LogFile = LogFile(),
+                    _ body: @escaping (RuntimeLoop, NIORuntimeClient, PerlInterpreter) throws -> T) async throws -> T {
+    try await RuntimePerlHost.shared.run { perl in
+        let loaded = perl.loadHandler(taskRoot: root.path, handler: handler)
+        guard loaded.isSuccess else { throw MockError("loading \(handler) failed: \(loaded)") }
+        let client = try NIORuntimeClient(endpoint: server.endpoint)
+        let loop = RuntimeLoop(interpreter: perl, client: client, log: RuntimeLog(format: .text, minimum: .info, fd: log.fd))
+        return try body(loop, client, perl)
+    }
+}
+
+/// Starts a mock server, runs `body`, shuts the server down.
+func withMockServer<T>(_ body: (MockRuntimeAPI) async throws -> T) async throws -> T {
+    let server = try MockRuntimeAPI()
+    defer { server.shutdown() }
+    return try await body(server)
+}
+
+extension Array where Element == MockRuntimeAPI.Request {
+    var paths: [String] { map { "\($0.method) \($0.uri)" } }
+}
+
+func jsonObject(_ bytes: [UInt8]) -> [String: Any]? {
+    (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
+}
