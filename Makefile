@@ -1,7 +1,7 @@
 # perl-lambda — `make run` builds and serves the example handler with `perl-lambda serve` and invokes it,
 # `make test` runs all tests.
 SHELL := /bin/bash
-RELEASE := .build/release
+RELEASE := $(CURDIR)/.build/release
 BOOTSTRAP := $(RELEASE)/bootstrap
 RIE := .cache/bin/aws-lambda-rie
 PORT ?= 9000
@@ -36,9 +36,11 @@ unit-test: deps
 	swift build --build-tests
 	swift test --skip-build
 
+# Perl-level tests: the codec inside bootstrap; the runtime's modules under plain perl and inside bootstrap.
 perl-test: release
 	prove -v --exec '$(BOOTSTRAP) --script' t/codec.t
-	prove -I perl/lib t/perl/
+	prove -I perl/lib t/perl/ t/psgi/
+	PERL_LAMBDA_BIN=$(RELEASE)/perl-lambda PERL_LAMBDA_BOOTSTRAP=$(BOOTSTRAP) prove --exec '$(BOOTSTRAP) --script' t/psgi/
 
 integration-test: release
 	prove -v t/integration/

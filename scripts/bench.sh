@@ -1,7 +1,22 @@
 #!/usr/bin/env bash
-# make bench: runtime benchmarks (cold start, warm invokes, memory) and the JSON codec benchmark.
+# make bench: every benchmark, each printing ratios against baselines measured in the same run.
+# Not part of `make test`. Runs for several minutes; BENCH_QUICK=1 shortens the long runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -n "${BENCH_QUICK:-}" ]; then export BENCH_INVOKES=${BENCH_INVOKES:-10000}; fi
+python3 -c 'import awslambdaric' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check awslambdaric
+
+echo "== bootstrap: cold start, warm invokes, memory =="
 perl bench/runtime.pl
+echo
 echo "== JSON codec (inside bootstrap) vs JSON::XS / Cpanel::JSON::XS =="
 .build/release/bootstrap --script bench/codec.pl
+echo
+echo "== perl-lambda serve vs the AWS RIE =="
+python3 bench/emulator.py
+for extra in bench/psgi.pl bench/image.sh; do
+    [ -e "$extra" ] || continue
+    echo
+    echo "== $extra =="
+    case "$extra" in *.pl) perl "$extra" ;; *) bash "$extra" ;; esac
+done

@@ -40,6 +40,9 @@ final class ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, out[1], 1)
         posix_spawn_file_actions_adddup2(&actions, err[1], 2)
+        // NIO's sockets (the Invoke API listener, callers' connections) are not close-on-exec: a runtime spawned while
+        // a caller waits would keep its connection open (a `Connection: close` caller never saw EOF after a cold start).
+        _ = Self.addCloseFrom?(&actions, 3)
         guard let addChdir = Self.addChdir else { throw SpawnError(description: "posix_spawn_file_actions_addchdir_np is missing") }
         _ = addChdir(&actions, directory)
 
@@ -77,6 +80,12 @@ final class ChildProcess {
     /// glibc ≥ 2.29 has it, but only declares it under _GNU_SOURCE.
     private static let addChdir: AddChdir? = dlsym(nil, "posix_spawn_file_actions_addchdir_np").map {
         unsafeBitCast($0, to: AddChdir.self)
+    }
+
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    /// glibc ≥ 2.34.
+    private static let addCloseFrom: AddCloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map {
+        unsafeBitCast($0, to: AddCloseFrom.self)
     }
 
     /// Calls `handler` (on `queue`'s terms: it is given the raw wait status) when the process has exited.

@@ -14,6 +14,8 @@ public final class Emulator: @unchecked Sendable {
     private let logger: Logger
     private let pools: [String: FunctionPool]
     private var server: Channel?
+    /// Set before `start`: plain HTTP requests (not Invoke API paths) become this front door's events.
+    public var frontDoor: HTTPFrontDoor?
 
     /// `logSink` receives each line of the functions' logs (their output and Lambda's START/END/REPORT lines).
     public init(functions: [FunctionConfiguration], logger: Logger, logSink: @escaping @Sendable (String) -> Void) {
@@ -40,7 +42,9 @@ public final class Emulator: @unchecked Sendable {
             .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
-                    channel.pipeline.addHandler(InvokeAPIHandler(emulator: self))
+                    let door = self.frontDoor
+                    return channel.pipeline.addHandler(door.map { FrontDoorRouter(emulator: self, frontDoor: $0) as ChannelHandler }
+                                                       ?? InvokeAPIHandler(emulator: self))
                 }
             }
             .bind(host: host, port: port)

@@ -47,6 +47,8 @@ final class ExecutionEnvironment {
     private var initTimer: Scheduled<Void>?
     private let exited: EventLoopPromise<Void>
     private var exitSignalled = false
+    /// Set by `FunctionPool.recycle()` (--watch): stop after the current invocation instead of taking another.
+    var retireWhenDone = false
 
     init(number: Int, config: FunctionConfiguration, loop: EventLoop, logger: Logger, logSink: @escaping (String) -> Void) {
         self.number = number
@@ -260,7 +262,7 @@ final class ExecutionEnvironment {
                                        maxMemoryMB: maxMemory, initDurationMs: takeInitDuration(), status: status))
             inv.complete(result)
             guard case .finishing(let current, let parked, let terminate) = state, current === inv else { return }
-            if terminate {
+            if terminate || retireWhenDone {
                 stop()
             } else {
                 state = .ready

@@ -76,6 +76,20 @@ final class FunctionPool {
         }
     }
 
+    /// Replaces every environment (--watch): idle ones stop now, busy ones after their current invocation.
+    /// Returns how many environments there were.
+    func recycle() -> Int {
+        loop.preconditionInEventLoop()
+        let current = environments
+        for env in current {
+            switch env.state {
+            case .idle, .ready: env.stop()
+            default: env.retireWhenDone = true
+            }
+        }
+        return current.count
+    }
+
     /// Fails queued invocations, stops every environment; succeeds when all processes are gone.
     func shutdown() -> EventLoopFuture<Void> {
         loop.preconditionInEventLoop()

@@ -19,11 +19,17 @@ enum Identifiers {
         return "\(f.string(from: Date()))/[$LATEST]\(hex(16))"
     }
 
+    /// `bytes` random bytes as lowercase hex, drawn 8 at a time (one getrandom call per 8 bytes, not per byte).
     static func hex(_ bytes: Int) -> String {
         var out = ""
-        for _ in 0..<bytes {
-            let b = UInt8.random(in: 0...255)
-            out += (b < 16 ? "0" : "") + String(b, radix: 16)
+        out.reserveCapacity(bytes * 2)
+        var left = bytes
+        while left > 0 {
+            let digits = String(UInt64.random(in: .min ... .max), radix: 16)
+            let word = String(repeating: "0", count: 16 - digits.count) + digits
+            let take = min(8, left)
+            out += word.prefix(take * 2)
+            left -= take
         }
         return out
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LambdaEmulator
+import LambdaProject
 import LambdaWire
 import Logging
 
@@ -25,7 +26,18 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Most execution environments (processes) run at once.")
     var concurrency: Int = 1
 
+    @Option(name: .long, help: "Serve the AWS::Serverless::Function resources of this SAM template, each under its logical ID.")
+    var template: String?
+
+    @Option(name: .long, help: ArgumentHelp("Set a template parameter (overrides its Default).", valueName: "KEY=VALUE"))
+    var parameter: [String] = []
+
+    @Flag(name: .long, help: "Restart the execution environments when files under the task root(s) change.")
+    var watch = false
+
     @OptionGroup var function: FunctionOptions
+
+    @OptionGroup(title: "HTTP front door") var http: FrontDoorOptions
 
     @Argument(help: "The handler, FILE.FUNCTION (default: handler.handle).")
     var handler: String?
@@ -37,13 +49,17 @@ struct Serve: ParsableCommand {
     func validate() throws {
         guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 1024") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        if template != nil, handler != nil { throw ValidationError("HANDLER comes from the template with --template") }
+        for p in parameter where !p.contains("=") { throw ValidationError("--parameter takes KEY=VALUE, got '\(p)'") }
     }
 
     func run() throws {
         let logger = function.makeLogger()
-        let config = try function.configuration(handler: handler, command: command, concurrency: concurrency)
+        let (configs, templateDoor) = try functionConfigurations(logger: logger)
+        let config = configs[0]
         signal(SIGPIPE, SIG_IGN)
-        let emulator = Emulator(functions: [config], logger: logger, logSink: writeFunctionLog)
+        let emulator = Emulator(functions: configs, logger: logger, logSink: writeFunctionLog)
+        emulator.frontDoor = http.frontDoor ?? templateDoor
         let address: String
         do {
             let bound = try emulator.start(host: host, port: port).wait()
@@ -52,11 +68,66 @@ struct Serve: ParsableCommand {
             try? emulator.syncShutdown()
             throw CLIError("cannot listen on \(host):\(port): \(error)")
         }
-        logger.info("serving \(config.name) (\(command.isEmpty ? config.handler : command.joined(separator: " "))) on http://\(address)")
+        let served = configs.map { "\($0.name) (\(command.isEmpty ? $0.handler : command.joined(separator: " ")))" }
+        logger.info("serving \(served.joined(separator: ", ")) on http://\(address)")
         logger.info("invoke: curl -XPOST http://\(address)\(InvokeAPI.invokePath(config.name)) -d '{}'")
+        if let door = emulator.frontDoor { logger.info("\(door.format.rawValue)\(door.streaming ? " (RESPONSE_STREAM)" : ""): http://\(address)/") }
+        let watcher = watch ? emulator.watchTaskRoots { logger.info("\($0)") } : nil
+        if let watcher { logger.info("watching \(watcher.roots.joined(separator: ", ")) for changes") }
         SignalWaiter.wait(for: [SIGINT, SIGTERM])
         logger.info("shutting down")
+        watcher?.stop()
         try emulator.syncShutdown()
+    }
+}
+
+extension Serve {
+    /// The functions to serve: HANDLER's, or those of --template (its values over the command line's defaults;
+    /// --env over the template's Environment), and a Function URL front door for the template's first function
+    /// with a `FunctionUrlConfig`.
+    func functionConfigurations(logger: Logger) throws -> ([FunctionConfiguration], HTTPFrontDoor?) {
+        let base = try function.configuration(handler: handler, command: command, concurrency: concurrency)
+        guard let template else { return ([base], nil) }
+        var parameters: [String: String] = [:]
+        for p in parameter {
+            let kv = p.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            parameters[String(kv[0])] = String(kv[1])
+        }
+        let sam: SAMTemplate
+        do {
+            sam = try SAMTemplate.load(path: template, parameters: parameters, region: base.region)
+        } catch let error as SAMTemplateError {
+            throw CLIError("\(template): \(error)")
+        }
+        sam.warnings.forEach { logger.warning("\(template): \($0)") }
+        guard !sam.functions.isEmpty else { throw CLIError("\(template) has no \(SAMTemplate.functionType) to serve") }
+        if function.functionName != "function" { logger.warning("--function-name is ignored with --template: functions are served under their logical IDs") }
+        var cliEnvironment: [String: String] = [:]
+        for e in function.env {
+            let kv = e.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            cliEnvironment[String(kv[0])] = String(kv[1])
+        }
+        let door = sam.functions.first { $0.functionURLInvokeMode != nil }.map {
+            HTTPFrontDoor(format: .functionURL, streaming: $0.functionURLInvokeMode == "RESPONSE_STREAM", function: $0.logicalID)
+        }
+        let configs = try sam.functions.map { f in
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: f.codeDirectory, isDirectory: &isDir), isDir.boolValue else {
+                throw CLIError("\(template): the code of \(f.logicalID) should be in \(f.codeDirectory), which is not a directory")
+            }
+            if command.isEmpty, let runtime = f.runtime, !runtime.hasPrefix("provided") {
+                logger.warning("\(f.logicalID) has Runtime \(runtime); it runs with the perl-lambda bootstrap (give -- COMMAND for another runtime)")
+            }
+            var c = base
+            c.name = f.logicalID
+            c.handler = f.handler ?? "handler.handle"
+            c.taskRoot = f.codeDirectory
+            c.timeout = f.timeout ?? base.timeout
+            c.memoryMB = f.memorySize ?? base.memoryMB
+            c.environment = base.environment.merging(f.environment) { $1 }.merging(cliEnvironment) { $1 }
+            return c
+        }
+        return (configs, door)
     }
 }
 

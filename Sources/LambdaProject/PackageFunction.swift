@@ -1,0 +1,84 @@
+import Foundation
+
+/// The .zip of a function for Lambda's `provided.al2023` (or `provided.al2`) OS-only runtime:
+///
+///     bootstrap                the perl-lambda runtime (Lambda runs /var/task/bootstrap)
+///     handler.pl, lib/, ...    the function's files
+///     local/lib/perl5/...      CPAN dependencies (`cpanm -L local --installdeps .` / `carton install`);
+///                              the runtime puts $LAMBDA_TASK_ROOT/local/lib/perl5 on @INC
+///
+/// Left out: dot files and folders, `local/` other than `local/lib/perl5`, `t/`, zips, and the files that
+/// describe the build or the deployment (Dockerfile, cpanfile.snapshot, template*.yaml, samconfig.toml).
+public struct FunctionPackage {
+    public var directory: URL
+    /// The runtime to put at the zip's root; nil leaves it out (the runtime then comes from a layer).
+    public var bootstrap: String?
+    /// Files never packed, relative to `directory` (the output zip when it lies inside).
+    public var exclude: Set<String> = []
+
+    public static let excludedNames: Set<String> = [
+        "t", "Dockerfile", "cpanfile.snapshot", "samconfig.toml", "samconfig.yaml", "node_modules", "__pycache__",
+    ]
+
+    public init(directory: URL, bootstrap: String?) {
+        self.directory = directory.standardizedFileURL
+        self.bootstrap = bootstrap
+    }
+
+    public func entries() throws -> [PackageEntry] {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
+            throw PackageError("'\(directory.path)' is not a directory")
+        }
+        var entries: [PackageEntry] = []
+        if let bootstrap {
+            guard fm.isExecutableFile(atPath: bootstrap) else {
+                throw PackageError("no runtime at '\(bootstrap)': build it (swift build -c release --product bootstrap) or pass --bootstrap PATH")
+            }
+            entries.append(.strippedExecutable(bootstrap, as: "bootstrap"))
+        }
+        try walk("", into: &entries)
+        guard entries.contains(where: { !$0.path.contains("/") && $0.path.hasSuffix(".pl") }) else {
+            throw PackageError("no handler file (*.pl) in '\(directory.path)'")
+        }
+        if bootstrap != nil, entries.filter({ $0.path == "bootstrap" }).count > 1 {
+            throw PackageError("'\(directory.path)' has its own file named bootstrap; pass --no-bootstrap to package it as the runtime")
+        }
+        return entries
+    }
+
+    private func included(_ relative: String, isDirectory: Bool) -> Bool {
+        let name = (relative as NSString).lastPathComponent
+        if name.hasPrefix(".") || exclude.contains(relative) { return false }
+        if !relative.contains("/") {
+            if Self.excludedNames.contains(name) || name.hasSuffix(".zip") { return false }
+            if name.hasPrefix("template") && (name.hasSuffix(".yaml") || name.hasSuffix(".yml")) { return false }
+        }
+        // local/ holds cpanm's bin/, cache/ and man pages too: only local/lib/perl5 is code
+        if relative == "local" || relative == "local/lib" { return isDirectory }
+        if relative.hasPrefix("local/") { return relative == "local/lib/perl5" || relative.hasPrefix("local/lib/perl5/") }
+        return true
+    }
+
+    private func walk(_ relative: String, into entries: inout [PackageEntry]) throws {
+        let fm = FileManager.default
+        let dir = relative.isEmpty ? directory.path : directory.path + "/" + relative
+        let names: [String]
+        do { names = try fm.contentsOfDirectory(atPath: dir).sorted() } catch {
+            throw PackageError("cannot read \(dir): \(error.localizedDescription)")
+        }
+        for name in names {
+            let rel = relative.isEmpty ? name : relative + "/" + name
+            let full = dir + "/" + name
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: full, isDirectory: &isDir) else { continue }  // dangling symlink
+            guard included(rel, isDirectory: isDir.boolValue) else { continue }
+            if isDir.boolValue {
+                try walk(rel, into: &entries)
+            } else {
+                entries.append(try .file(rel, at: full))
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+
+/// A Lambda layer holding the whole runtime, unpacked by Lambda under /opt:
+///
+///     bootstrap            /opt/bootstrap: sets PERL5LIB and LD_LIBRARY_PATH to the layer, execs bin/bootstrap
+///     bin/bootstrap        the perl-lambda runtime
+///     bin/perl             the perl it embeds (same libperl)
+///     lib/libperl.so.*     libperl and the other non-glibc libraries the runtime loads (libcrypt, libstdc++ …)
+///     perl5/base|arch|lib  the perl's core module directories (its privlib, archlib and Debian's perl-base),
+///                          without pod, headers and .packlist files
+///
+/// Everything is collected from the perl the bootstrap was built against (the `perl` on PATH by default).
+public struct LayerPackage {
+    public var bootstrap: String
+    public var perl: String = "perl"
+
+    public init(bootstrap: String, perl: String = "perl") {
+        self.bootstrap = bootstrap
+        self.perl = perl
+    }
+
+    /// Module directories in @INC order: (name in the layer, directory on this machine).
+    public struct PerlInstall: Equatable {
+        public var version: String
+        public var interpreter: String
+        public var moduleDirs: [(String, String)]
+        public static func == (a: PerlInstall, b: PerlInstall) -> Bool {
+            a.version == b.version && a.interpreter == b.interpreter
+                && a.moduleDirs.map { $0.0 + "=" + $0.1 } == b.moduleDirs.map { $0.0 + "=" + $0.1 }
+        }
+    }
+
+    public static func wrapper(moduleDirs: [String]) -> String {
+        let lib = moduleDirs.map { "$here/perl5/\($0)" }.joined(separator: ":")
+        return """
+            #!/bin/sh
+            # perl-lambda runtime layer: Lambda runs /opt/bootstrap when the function's code has no bootstrap.
+            here=${0%/*}
+            export PERL5LIB="\(lib)${PERL5LIB:+:$PERL5LIB}"
+            export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+            exec "$here/bin/bootstrap" "$@"
+
+            """
+    }
+
+    public func perlInstall() throws -> PerlInstall {
+        let script = #"use Config; print join "\n", $^X, sprintf("%vd", $^V), $Config{privlibexp}, $Config{archlibexp}, @INC"#
+        let out = try Shell.output([perl, "-e", script])
+        let lines = out.split(separator: "\n").map(String.init)
+        guard lines.count >= 4 else { throw PackageError("cannot read the configuration of '\(perl)'") }
+        let (privlib, archlib) = (lines[2], lines[3])
+        var dirs: [(String, String)] = []
+        var seen = Set<String>()
+        for dir in lines.dropFirst(4) {
+            let name: String
+            if dir == privlib { name = "lib" } else if dir == archlib { name = "arch" }
+            else if dir.hasSuffix("/perl-base") { name = "base" } else { continue }
+            let real = URL(fileURLWithPath: dir).resolvingSymlinksInPath().path
+            guard FileManager.default.fileExists(atPath: real), seen.insert(name).inserted else { continue }
+            dirs.append((name, real))
+        }
+        guard dirs.contains(where: { $0.0 == "lib" }), dirs.contains(where: { $0.0 == "arch" }) else {
+            throw PackageError("'\(perl)' has no privlib/archlib on @INC")
+        }
+        return PerlInstall(version: lines[1], interpreter: lines[0], moduleDirs: dirs)
+    }
+
+    static let glibc = ["linux-vdso", "ld-linux", "libc.so", "libm.so", "libdl.so", "libpthread.so", "librt.so",
+                        "libresolv.so", "libutil.so", "libmvec.so", "libanl.so"]
+
+    /// Shared libraries (soname, resolved path) that `file` loads, glibc's own left out.
+    public static func sharedLibraries(of files: [String]) throws -> [(String, String)] {
+        var libs: [String: String] = [:]
+        for file in files {
+            for line in try Shell.output(["ldd", file]).split(separator: "\n") {
+                let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+                guard parts.count >= 3, parts[1] == "=>" else { continue }
+                let name = parts[0]
+                if parts[2] == "not" { throw PackageError("\(file) needs \(name), which is not found") }
+                if glibc.contains(where: { name.hasPrefix($0) }) { continue }
+                libs[name] = URL(fileURLWithPath: parts[2]).resolvingSymlinksInPath().path
+            }
+        }
+        return libs.sorted { $0.key < $1.key }
+    }
+
+    public func entries() throws -> (entries: [PackageEntry], perl: PerlInstall) {
+        guard FileManager.default.isExecutableFile(atPath: bootstrap) else {
+            throw PackageError("no runtime at '\(bootstrap)': build it (swift build -c release --product bootstrap) or pass --bootstrap PATH")
+        }
+        let install = try perlInstall()
+        var entries: [PackageEntry] = [
+            PackageEntry(path: "bootstrap", source: .bytes(Array(Self.wrapper(moduleDirs: install.moduleDirs.map(\.0)).utf8)),
+                         executable: true),
+            .strippedExecutable(bootstrap, as: "bin/bootstrap"),
+            PackageEntry(path: "bin/perl", source: .file(install.interpreter), executable: true),
+        ]
+        for (name, path) in try Self.sharedLibraries(of: [bootstrap, install.interpreter]) {
+            entries.append(PackageEntry(path: "lib/" + name, source: .file(path), executable: false))
+        }
+        for (name, dir) in install.moduleDirs {
+            try Self.collectModules(dir, as: "perl5/" + name, into: &entries)
+        }
+        return (entries, install)
+    }
+
+    /// Module files under `dir`: no pod, C headers (CORE/), .packlist or man pages.
+    static func collectModules(_ dir: String, as prefix: String, into entries: inout [PackageEntry]) throws {
+        let fm = FileManager.default
+        guard let walker = fm.enumerator(atPath: dir) else { throw PackageError("cannot read \(dir)") }
+        var files: [String] = []
+        while let rel = walker.nextObject() as? String {
+            let name = (rel as NSString).lastPathComponent
+            if rel == "CORE" || rel.hasPrefix("CORE/") || name == "pod" || rel.hasPrefix("pod/") || rel.contains("/pod/") { continue }
+            if name.hasSuffix(".pod") || name == ".packlist" || name.hasSuffix(".h") || name.hasSuffix(".e2x") { continue }
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: dir + "/" + rel, isDirectory: &isDir), !isDir.boolValue else { continue }
+            files.append(rel)
+        }
+        for rel in files.sorted() {
+            entries.append(try .file(prefix + "/" + rel, at: dir + "/" + rel))
+        }
+    }
+
+    /// The newest `GLIBC_2.N` symbol version the ELF files need (scanned from their bytes), e.g. 35.
+    public static func newestGlibc(_ entries: [PackageEntry]) -> Int {
+        var newest = 0
+        let marker = Array("GLIBC_2.".utf8)
+        for e in entries where e.path.hasPrefix("bin/") || e.path.hasPrefix("lib/") || e.path.hasSuffix(".so") || e.path == "bootstrap" {
+            guard let data = try? e.contents(), data.starts(with: [0x7f, 0x45, 0x4c, 0x46]) else { continue }
+            let bytes = [UInt8](data)
+            var i = 0
+            while i + marker.count < bytes.count {
+                if bytes[i] == 0x47, bytes[i..<i + marker.count].elementsEqual(marker) {
+                    var j = i + marker.count, n = 0
+                    while j < bytes.count, (0x30...0x39).contains(bytes[j]) { n = n * 10 + Int(bytes[j] - 0x30); j += 1 }
+                    newest = max(newest, n)
+                    i = j
+                } else { i += 1 }
+            }
+        }
+        return newest
+    }
+}
+
+/// Runs a program and returns its standard output (standard error is passed through).
+enum Shell {
+    static func output(_ arguments: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        do { try p.run() } catch { throw PackageError("cannot run \(arguments[0]): \(error.localizedDescription)") }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw PackageError("\(arguments.joined(separator: " ")) failed with status \(p.terminationStatus)")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension PackageEntry {
+    /// `file` without its symbol table (`strip`, when binutils is installed: about 60% smaller for the bootstrap;
+    /// the dynamic symbols XS modules link against stay). The copy lives in a temporary directory.
+    public static func strippedExecutable(_ path: String, as name: String) -> PackageEntry {
+        let fm = FileManager.default
+        let tmp = fm.temporaryDirectory.appendingPathComponent("perl-lambda-strip-\(getpid())-\(name.replacingOccurrences(of: "/", with: "_"))").path
+        try? fm.removeItem(atPath: tmp)
+        if (try? Shell.output(["strip", "-o", tmp, path])) != nil, fm.fileExists(atPath: tmp) {
+            return PackageEntry(path: name, source: .file(tmp), executable: true)
+        }
+        return PackageEntry(path: name, source: .file(path), executable: true)
+    }
+}

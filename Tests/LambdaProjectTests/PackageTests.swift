@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+import ZIPFoundation
+@testable import LambdaProject
+
+/// A function folder in a fresh temporary directory, with files the package must include and leave out.
+private func makeFunction() throws -> (dir: URL, bootstrap: String) {
+    let fm = FileManager.default
+    let dir = fm.temporaryDirectory.appendingPathComponent("pl-pkg-\(UUID().uuidString)")
+    let files = [
+        "handler.pl": "sub handle { +{ ok => 1 } }\n1;\n",
+        "lib/My/Helper.pm": "package My::Helper; 1;\n",
+        "local/lib/perl5/Try/Tiny.pm": "package Try::Tiny; 1;\n",
+        "local/bin/tool": "#!/bin/sh\n",
+        "local/cache/x": "cache\n",
+        "cpanfile": "requires 'Try::Tiny';\n",
+        ".git/config": "[core]\n",
+        ".env": "SECRET=1\n",
+        "t/handler.t": "ok\n",
+        "Dockerfile": "FROM perl-lambda:base\n",
+        "template.yaml": "Resources: {}\n",
+        "old.zip": "PK",
+    ]
+    for (path, text) in files {
+        let url = dir.appendingPathComponent(path)
+        try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+    }
+    let bootstrap = dir.deletingLastPathComponent().appendingPathComponent("pl-pkg-bootstrap-\(UUID().uuidString)").path
+    try Data("#!/bin/sh\necho runtime\n".utf8).write(to: URL(fileURLWithPath: bootstrap))
+    try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: bootstrap)
+    return (dir, bootstrap)
+}
+
+@Test func functionZipHoldsBootstrapHandlerAndLocalLib() throws {
+    let (dir, bootstrap) = try makeFunction()
+    let paths = try FunctionPackage(directory: dir, bootstrap: bootstrap).entries().map(\.path).sorted()
+    #expect(paths == ["bootstrap", "cpanfile", "handler.pl", "lib/My/Helper.pm", "local/lib/perl5/Try/Tiny.pm"])
+    let withoutRuntime = try FunctionPackage(directory: dir, bootstrap: nil).entries().map(\.path)
+    #expect(!withoutRuntime.contains("bootstrap"))
+}
+
+@Test func sameInputSameBytes() throws {
+    let (dir, bootstrap) = try makeFunction()
+    let a = dir.deletingLastPathComponent().appendingPathComponent("a-\(UUID().uuidString).zip")
+    let b = dir.deletingLastPathComponent().appendingPathComponent("b-\(UUID().uuidString).zip")
+    let sizes = try ReproducibleZip.write(FunctionPackage(directory: dir, bootstrap: bootstrap).entries(), to: a)
+    // new modification times, permissions and creation order must not change the bytes
+    let handler = dir.appendingPathComponent("handler.pl")
+    try FileManager.default.setAttributes([.modificationDate: Date(), .posixPermissions: 0o600], ofItemAtPath: handler.path)
+    try FileManager.default.removeItem(at: dir.appendingPathComponent("lib"))
+    let helper = dir.appendingPathComponent("lib/My/Helper.pm")
+    try FileManager.default.createDirectory(at: helper.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try Data("package My::Helper; 1;\n".utf8).write(to: helper)
+    try ReproducibleZip.write(FunctionPackage(directory: dir, bootstrap: bootstrap).entries().reversed(), to: b)
+    let bytesA = try Data(contentsOf: a), bytesB = try Data(contentsOf: b)
+    #expect(bytesA == bytesB)
+    #expect(sizes.files == 5 && sizes.zipped == Int64(bytesA.count))
+
+    let archive = try Archive(url: a, accessMode: .read)
+    let entries = Array(archive)
+    #expect(entries.map(\.path) == ["bootstrap", "cpanfile", "handler.pl", "lib/My/Helper.pm", "local/lib/perl5/Try/Tiny.pm"])
+    for e in entries {
+        #expect(e.fileAttributes[.posixPermissions] as? Int == (e.path == "bootstrap" ? 0o755 : 0o644))
+        #expect(e.fileAttributes[.modificationDate] as? Date == ReproducibleZip.timestamp)
+    }
+    var text = Data()
+    _ = try archive.extract(archive["handler.pl"]!) { text.append($0) }
+    #expect(String(decoding: text, as: UTF8.self) == "sub handle { +{ ok => 1 } }\n1;\n")
+}
+
+@Test func functionWithoutHandlerFails() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pl-empty-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    #expect(throws: PackageError.self) { try FunctionPackage(directory: dir, bootstrap: nil).entries() }
+    #expect(throws: PackageError.self) {
+        try FunctionPackage(directory: dir.appendingPathComponent("missing"), bootstrap: nil).entries()
+    }
+}
+
+@Test func duplicatePathsAndEscapesAreRejected() throws {
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("dup-\(UUID().uuidString).zip")
+    let e = PackageEntry(path: "a.pl", source: .bytes([1]), executable: false)
+    #expect(throws: PackageError.self) { try ReproducibleZip.write([e, e], to: out) }
+    #expect(throws: PackageError.self) {
+        try ReproducibleZip.write([PackageEntry(path: "../x", source: .bytes([1]), executable: false)], to: out)
+    }
+}
+
+@Test func sizesAgainstLambdaLimits() {
+    let mb: Int64 = 1_048_576
+    #expect(PackageSizes(files: 1, zipped: 10 * mb, unzipped: 30 * mb).violation() == nil)
+    #expect(PackageSizes(files: 1, zipped: 51 * mb, unzipped: 60 * mb).violation()?.contains("50 MB") == true)
+    #expect(PackageSizes(files: 1, zipped: 40 * mb, unzipped: 251 * mb).violation()?.contains("250 MB") == true)
+    let report = PackageSizes(files: 3, zipped: 25 * mb, unzipped: 125 * mb).report(layer: false)
+    #expect(report[0].contains("25.0 MB zipped (50% of the 50 MB"))
+    #expect(report[1].contains("125.0 MB unzipped (50% of the 250 MB"))
+}
+
+@Test func layerWrapperSetsPerlPaths() {
+    let w = LayerPackage.wrapper(moduleDirs: ["base", "arch", "lib"])
+    #expect(w.hasPrefix("#!/bin/sh\n"))
+    #expect(w.contains(#"PERL5LIB="$here/perl5/base:$here/perl5/arch:$here/perl5/lib"#))
+    #expect(w.contains(#"exec "$here/bin/bootstrap" "$@""#))
+}
+
+@Test func layerCollectsThisMachinesPerl() throws {
+    let perl = try LayerPackage(bootstrap: "/bin/true").perlInstall()
+    #expect(perl.moduleDirs.map(\.0).contains("lib") && perl.moduleDirs.map(\.0).contains("arch"))
+    var entries: [PackageEntry] = []
+    try LayerPackage.collectModules(perl.moduleDirs.first { $0.0 == "lib" }!.1, as: "perl5/lib", into: &entries)
+    #expect(entries.contains { $0.path == "perl5/lib/strict.pm" || $0.path == "perl5/lib/Carp.pm" })
+    #expect(!entries.contains { $0.path.hasSuffix(".pod") })
+}
+
+@Test func newestGlibcIsReadFromELFBytes() {
+    let elf: [UInt8] = [0x7f, 0x45, 0x4c, 0x46] + Array("\0GLIBC_2.2.5\0GLIBC_2.34\0GLIBC_2.17\0".utf8)
+    #expect(LayerPackage.newestGlibc([PackageEntry(path: "bin/bootstrap", source: .bytes(elf), executable: true)]) == 34)
+    let script = Array("#!/bin/sh GLIBC_2.99".utf8)
+    #expect(LayerPackage.newestGlibc([PackageEntry(path: "bootstrap", source: .bytes(script), executable: true)]) == 0)
+}

@@ -1,0 +1,57 @@
+# perl-lambda image built from source against the perl of RUNTIME_IMAGE — for perls other than Debian
+# bookworm's (which images/base.Dockerfile covers with binaries built on the host):
+#
+#   official perl images:  RUNTIME_IMAGE=perl:5.40-slim        (Debian bookworm based, perl in /usr/local)
+#   Lambda's OS-only base: RUNTIME_IMAGE=public.ecr.aws/lambda/provided:al2023   (perl from dnf)
+#
+# The builder stage is the runtime image itself plus a Swift toolchain, so the bootstrap compiles and links
+# against exactly the libperl it will load. Classic-builder compatible (no BuildKit-only syntax), so the
+# toolchain and sources come in the build context, which images/build.sh --from-source lays out:
+#   swift/usr/...           a Swift 6 toolchain for the image's distribution (swift.org: Debian 12 for
+#                           perl:*-bookworm, Amazon Linux 2 / UBI 9 for al2023); images/build.sh copies the
+#                           host's (trimmed: no lldb/sourcekit/docs)
+#   src/                    Package.swift, Package.resolved, Sources/, Tests/, perl/ (and .build/checkouts +
+#                           .build/repositories when present, so no network is needed to resolve packages)
+#   lambda-entrypoint.sh
+ARG RUNTIME_IMAGE=perl:5.40-slim
+FROM ${RUNTIME_IMAGE} AS builder
+# perl (only if the image has none: provided:al2023), libperl + headers, and what swift needs to run and link
+RUN set -eu; \
+    if command -v apt-get >/dev/null; then \
+        apt-get update; \
+        pkgs="binutils gcc libc6-dev libstdc++-12-dev libgcc-12-dev libcurl4 libxml2 libsqlite3-0 libncurses6 libedit2 zlib1g-dev git ca-certificates"; \
+        command -v perl >/dev/null && [ "$(command -v perl)" != /usr/bin/perl ] || pkgs="$pkgs perl libperl-dev"; \
+        apt-get install -y --no-install-recommends $pkgs; \
+    elif command -v dnf >/dev/null; then \
+        dnf install -y binutils gcc glibc-devel libstdc++-devel libcurl libxml2 sqlite-libs ncurses-libs libedit zlib-devel git \
+            perl perl-devel perl-libs perl-ExtUtils-Embed; \
+    else echo "no apt-get or dnf in the runtime image" >&2; exit 1; fi; \
+    perl -MConfig -e 'print "building against perl $Config{version} ($^X, useshrplib=$Config{useshrplib})\n"; exit($Config{useshrplib} eq "true" ? 0 : 1)' \
+        || { echo "this perl has no shared libperl (built without -Duseshrplib): it cannot be embedded" >&2; exit 1; }
+COPY swift /opt/swift
+COPY src /src
+WORKDIR /src
+ENV PATH=/opt/swift/usr/bin:$PATH
+RUN swift build -c release --static-swift-stdlib --product bootstrap \
+    && swift build -c release --static-swift-stdlib --product perl-lambda \
+    && install -D -m 0755 .build/release/bootstrap /out/bootstrap \
+    && install -D -m 0755 .build/release/perl-lambda /out/perl-lambda
+
+FROM ${RUNTIME_IMAGE}
+# provided:al2023 has no perl and Debian's slim images only perl-base: then install libperl and the core modules
+RUN set -eu; \
+    d=$(perl -MConfig -e 'print "$Config{archlibexp}/CORE"' 2>/dev/null || true); \
+    if [ -z "$d" ] || { [ ! -e "$d/libperl.so" ] && ! ldconfig -p | grep -q 'libperl\.so'; }; then \
+        if command -v dnf >/dev/null; then dnf install -y perl-libs perl-interpreter && dnf clean all; \
+        else apt-get update && apt-get install -y --no-install-recommends perl && rm -rf /var/lib/apt/lists/*; fi; \
+    fi
+COPY --from=builder /out/bootstrap /out/perl-lambda /usr/local/bin/
+COPY lambda-entrypoint.sh /lambda-entrypoint.sh
+# a perl built with -Duseshrplib keeps libperl.so in its CORE dir, off the loader's path: register it
+RUN d=$(perl -MConfig -e 'print "$Config{archlibexp}/CORE"'); \
+    if [ -e "$d/libperl.so" ]; then echo "$d" >/etc/ld.so.conf.d/perl-lambda.conf && ldconfig; fi; \
+    echo 'printf "bootstrap runs perl %vd\n", $^V' >/tmp/v.pl && /usr/local/bin/bootstrap --script /tmp/v.pl && rm /tmp/v.pl
+ENV LAMBDA_TASK_ROOT=/var/task LAMBDA_RUNTIME_DIR=/var/runtime
+WORKDIR /var/task
+ENTRYPOINT ["/lambda-entrypoint.sh"]
+CMD ["handler.handle"]

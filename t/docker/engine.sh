@@ -1,0 +1,92 @@
+# Sourced by t/docker/run.sh and bench/image.sh: a private Docker engine and the Debian bookworm stand-in base.
+#   engine_start DIR   installs docker.io/debootstrap if missing, starts dockerd with its state under DIR,
+#                      exports DOCKER_HOST and DOCKER_BUILDKIT=0; returns 1 when the engine cannot start
+#   engine_stop        removes containers, stops dockerd, deletes DIR's engine state
+#   bookworm_image TAG imports the cached debootstrap rootfs (built once at $ROOTFS_CACHE) as TAG
+ROOTFS_CACHE=${ROOTFS_CACHE:-/var/cache/perl-lambda/bookworm-rootfs.tar}
+ENGINE_DIR=
+ENGINE_PID=
+
+engine_install() {
+    local need=()
+    command -v dockerd >/dev/null || need+=(docker.io)
+    command -v debootstrap >/dev/null || need+=(debootstrap)
+    command -v docker >/dev/null || need+=(docker.io)
+    [ ${#need[@]} -eq 0 ] && return 0
+    echo ">> apt-get install ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need[@]}" >/dev/null
+}
+
+engine_start() {
+    ENGINE_DIR=$1
+    engine_install || return 1
+    mkdir -p "$ENGINE_DIR"
+    # vfs: no overlayfs/devicemapper inside this sandbox; no iptables: published ports use docker-proxy
+    dockerd --iptables=false --ip-masq=false --storage-driver vfs --data-root "$ENGINE_DIR/data" \
+        --exec-root "$ENGINE_DIR/exec" --pidfile "$ENGINE_DIR/dockerd.pid" -H "unix://$ENGINE_DIR/docker.sock" \
+        >"$ENGINE_DIR/dockerd.log" 2>&1 &
+    ENGINE_PID=$!
+    export DOCKER_HOST="unix://$ENGINE_DIR/docker.sock" DOCKER_BUILDKIT=0
+    for _ in $(seq 150); do
+        docker info >/dev/null 2>&1 && return 0
+        kill -0 "$ENGINE_PID" 2>/dev/null || break
+        sleep 0.2
+    done
+    echo "dockerd did not start; its log:" >&2
+    tail -20 "$ENGINE_DIR/dockerd.log" >&2
+    return 1
+}
+
+engine_stop() {
+    [ -n "$ENGINE_PID" ] || return 0
+    local ids
+    ids=$(docker ps -aq 2>/dev/null) && [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1
+    docker system prune -af >/dev/null 2>&1
+    kill "$ENGINE_PID" 2>/dev/null
+    for _ in $(seq 100); do kill -0 "$ENGINE_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$ENGINE_PID" 2>/dev/null
+    wait "$ENGINE_PID" 2>/dev/null
+    ENGINE_PID=
+    # vfs layer copies can hold read-only bits; containerd shims may linger on the exec root's mounts
+    grep -o " $ENGINE_DIR/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+    rm -rf "$ENGINE_DIR/data" "$ENGINE_DIR/exec" 2>/dev/null
+}
+
+# The mirror apt uses (deb822 or one-line sources), for debootstrap.
+debian_mirror() {
+    local m
+    m=$(grep -hoE '^URIs: *http[^ ]*/debian/?$' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1 | sed 's/^URIs: *//')
+    [ -n "$m" ] || m=$(grep -hoE '^deb +http[^ ]*/debian/? ' /etc/apt/sources.list 2>/dev/null | head -1 | awk '{print $2}')
+    echo "${m:-http://deb.debian.org/debian}"
+}
+
+# Builds the bookworm minbase rootfs tarball once (about a minute); later runs reuse it.
+bookworm_rootfs() {
+    [ -s "$ROOTFS_CACHE" ] && return 0
+    local dir
+    dir=$(mktemp -d)
+    echo ">> debootstrap --variant=minbase bookworm (cached at $ROOTFS_CACHE)"
+    if ! debootstrap --variant=minbase bookworm "$dir/root" "$(debian_mirror)" >"$dir/log" 2>&1; then
+        tail -20 "$dir/log" >&2; rm -rf "$dir"; return 1
+    fi
+    # like debian:bookworm-slim: no docs, manuals, locales or apt lists
+    rm -rf "$dir"/root/usr/share/{doc,man,info,locale}/* "$dir"/root/var/lib/apt/lists/* "$dir"/root/var/cache/apt/*.bin
+    cat >"$dir/root/etc/dpkg/dpkg.cfg.d/docker-slim" <<'CFG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+CFG
+    mkdir -p "$(dirname "$ROOTFS_CACHE")"
+    tar -C "$dir/root" --numeric-owner -cf "$ROOTFS_CACHE.tmp" . && mv "$ROOTFS_CACHE.tmp" "$ROOTFS_CACHE"
+    rm -rf "$dir"
+}
+
+bookworm_image() {
+    bookworm_rootfs || return 1
+    docker image inspect "$1" >/dev/null 2>&1 && return 0
+    docker import -c 'CMD ["/bin/bash"]' "$ROOTFS_CACHE" "$1" >/dev/null
+}

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Docker, zip and layer tests (issue 5). Starts a private dockerd (vfs, no iptables), imports a cached
+# debootstrap'd Debian bookworm as debian:bookworm-slim (no registry is reachable), builds perl-lambda:base
+# and :build from the release binaries, then checks:
+#   1. the seed's three-line Dockerfile (FROM perl-lambda:base / COPY handler.pl / CMD) answers curl on -p 9000:8080
+#   2. `perl-lambda image build` of a function with a cpanfile (dependency vendored in local/lib/perl5)
+#   3. `perl-lambda package` → function.zip unzipped into a clean root, served by `perl-lambda serve` with its bootstrap
+#   4. `perl-lambda package --layer` mounted at /opt in a mount namespace where the system's perl is hidden,
+#      serving a `--no-bootstrap` function zip through /opt/bootstrap
+# usage: t/docker/run.sh [BIN_DIR]   (default: .build/release; ROOTFS_CACHE overrides the rootfs cache path)
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+bin=$(cd "${1:-${PERL_LAMBDA_BIN_DIR:-.build/release}}" && pwd)
+cli=$bin/perl-lambda
+started=$(date +%s)
+pass=0 fail=0 skip=0
+ok()   { pass=$((pass + 1)); echo "ok $((pass + fail)) - $1"; }
+nok()  { fail=$((fail + 1)); echo "not ok $((pass + fail)) - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+elapsed() { echo "$(( $(date +%s) - started ))s"; }
+check() { # check NAME EXPECTED-SUBSTRING ACTUAL [LOGFILE]
+    if [[ "$3" == *"$2"* ]]; then ok "$1"; else nok "$1" "expected: $2" "got: $3"; [ -n "${4:-}" ] && sed 's/^/#   log: /' "$4" | tail -20; fi
+}
+for b in perl-lambda bootstrap; do
+    [ -x "$bin/$b" ] || { echo "no $bin/$b: build first (make release)"; exit 1; }
+done
+
+work=$(mktemp -d /var/tmp/perl-lambda-docker.XXXXXX)
+source t/docker/engine.sh
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    engine_stop
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_http() { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.1; done; return 1; }
+invoke()    { curl -sS --max-time 30 -XPOST "http://127.0.0.1:$1/2015-03-31/functions/function/invocations" -d '{}' 2>&1; }
+free_port() { local p=$1; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
+
+# ---- zip and layer (no docker needed) ----
+fn=$work/cpan-fn
+cp -r t/docker/cpan "$fn"
+mkdir -p "$fn/local/lib/perl5/Try" "$fn/local/bin" "$fn/t"
+tiny=$(perl -MTry::Tiny -e 'print $INC{"Try/Tiny.pm"}' 2>/dev/null)
+[ -n "$tiny" ] || { apt-get -o DPkg::Lock::Timeout=600 install -y -qq libtry-tiny-perl >/dev/null; tiny=/usr/share/perl5/Try/Tiny.pm; }
+cp "$tiny" "$fn/local/lib/perl5/Try/Tiny.pm"      # vendored (carton-style): CPAN is not reachable here
+echo 'not packaged' >"$fn/local/bin/tool"; echo 'not packaged' >"$fn/t/x.t"
+
+serve_zip() { # serve_zip ROOT BOOTSTRAP [wrapper...] → port; server pid in pids
+    local port; port=$(free_port 19300)
+    "${@:3}" "$cli" serve --task-root "$1" --bootstrap "$2" --port "$port" handler.handle >"$work/serve-$port.log" 2>&1 &
+    pids+=($!)
+    wait_http "$port" || true
+    echo "$port"
+}
+
+t0=$(date +%s)
+out=$("$cli" package "$fn" --bootstrap "$bin/bootstrap" -o "$work/function.zip" 2>&1)
+check "package: function.zip written with a size report" "of the 50 MB direct-upload limit" "$out"
+"$cli" package "$fn" --bootstrap "$bin/bootstrap" -o "$work/function2.zip" >/dev/null 2>&1
+if cmp -s "$work/function.zip" "$work/function2.zip"; then ok "package: same input, same zip bytes"; else nok "package: zips differ"; fi
+listing=$(unzip -Z1 "$work/function.zip" | tr '\n' ' ')
+check "package: bootstrap, handler and local/lib/perl5 in the zip" "bootstrap cpanfile handler.pl local/lib/perl5/Try/Tiny.pm " "$listing"
+mkdir "$work/zip-root" && unzip -q "$work/function.zip" -d "$work/zip-root"
+port=$(serve_zip "$work/zip-root" "$work/zip-root/bootstrap")
+check "zip: unzipped function served with its own bootstrap" "\"from\":\"$work/zip-root/local/lib/perl5/Try/Tiny.pm\"" "$(invoke "$port")" "$work/serve-$port.log"
+
+"$cli" package "$fn" --no-bootstrap -o "$work/code.zip" >/dev/null 2>&1
+out=$("$cli" package --layer --bootstrap "$bin/bootstrap" -o "$work/layer.zip" 2>&1)
+check "package --layer: layer zip written" "of the 250 MB limit" "$out"
+echo "$out" | sed 's/^/#   /'
+mkdir "$work/opt" "$work/code" && unzip -q "$work/layer.zip" -d "$work/opt" && unzip -q "$work/code.zip" -d "$work/code"
+# Lambda's view: the layer at /opt, no perl anywhere else (its module dirs and libperl hidden)
+hide='mount --bind "$0" /opt'
+for d in /usr/share/perl /usr/share/perl5 /usr/lib/x86_64-linux-gnu/perl /usr/lib/x86_64-linux-gnu/perl5 \
+         /usr/lib/x86_64-linux-gnu/perl-base /etc/perl /usr/local/share/perl /usr/local/lib/x86_64-linux-gnu/perl; do
+    [ -d "$d" ] && hide="$hide && mount -t tmpfs none $d"
+done
+libperl=$(ldd "$bin/bootstrap" | awk '/libperl/ {print $3}')
+hide="$hide && mount --bind /dev/null $(readlink -f "$libperl") && exec \"\$@\""
+if unshare --mount --propagation private true 2>/dev/null; then
+    port=$(serve_zip "$work/code" /opt/bootstrap unshare --mount --propagation private sh -c "$hide" "$work/opt")
+    body=$(invoke "$port")
+    check "layer: /opt/bootstrap serves the function without the system perl" "\"strict\":\"/opt/perl5/" "$body" "$work/serve-$port.log"
+    check "layer: function's local/lib/perl5 on @INC" "\"from\":\"$work/code/local/lib/perl5/Try/Tiny.pm\"" "$body"
+else
+    skip=$((skip + 2)); echo "# SKIPPED (2 tests): unshare --mount is not permitted here, the layer cannot be mounted at /opt"
+fi
+for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pids=()
+echo "# zip and layer: $(( $(date +%s) - t0 ))s"
+
+# ---- docker ----
+t0=$(date +%s)
+if ! engine_start "$work/engine"; then
+    echo "#################################################################"
+    echo "# SKIPPED: the Docker engine cannot start on this machine (above) #"
+    echo "#################################################################"
+    echo "$pass passed, $fail failed, $((skip + 8)) skipped"
+    [ "$fail" -eq 0 ]; exit
+fi
+echo "# dockerd up in $(( $(date +%s) - t0 ))s"
+bookworm_image debian:bookworm-slim || { nok "debootstrap bookworm rootfs"; echo "$pass passed, $fail failed"; exit 1; }
+echo "# stand-in debian:bookworm-slim imported ($(elapsed))"
+if out=$(DOCKER_BUILD_ARGS="--network host" images/build.sh --bin "$bin" 2>&1); then
+    ok "images/build.sh: perl-lambda:base and perl-lambda:build"
+else
+    nok "images/build.sh" "$(echo "$out" | tail -20)"; echo "$pass passed, $fail failed"; exit 1
+fi
+echo "# $(docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep perl-lambda | tr '\n' ' ') ($(elapsed))"
+
+run_image() { # run_image IMAGE [docker run args] → port (container id in $work/cid)
+    local port; port=$(free_port 9000)
+    if docker run -d -p "$port:8080" "${@:2}" "$1" >"$work/cid" 2>"$work/run.err"; then :; else
+        port=$(free_port 19400)   # no port publishing: host networking
+        docker run -d --network host -e PERL_LAMBDA_PORT="$port" "${@:2}" "$1" >"$work/cid"
+    fi
+    wait_http "$port" || true
+    echo "$port"
+}
+
+out=$(docker build -q -t hello-perl t/docker/hello 2>&1) && ok "seed Dockerfile builds (FROM perl-lambda:base, COPY, CMD)" \
+    || nok "seed Dockerfile builds" "$out"
+port=$(run_image hello-perl)
+check "docker run -p $port:8080 hello-perl + curl → {\"hello\":\"lambda\"}" '{"hello":"lambda"}' "$(invoke "$port")"
+logs=$(docker logs "$(cat "$work/cid")" 2>&1)
+if [[ "$logs" == *"Setting locale failed"* ]]; then nok "no locale warnings in the container log" "$logs"; else ok "no locale warnings in the container log"; fi
+docker rm -f "$(cat "$work/cid")" >/dev/null
+
+out=$("$cli" image build "$fn" --tag cpan-fn:test 2>&1)
+check "perl-lambda image build: cpanfile installed in the build stage, size printed" "of Lambda's 10 GB image limit" "$out"
+port=$(run_image cpan-fn:test)
+check "cpanfile function: Try::Tiny from /var/task/local" '"from":"/var/task/local/lib/perl5/Try/Tiny.pm"' "$(invoke "$port")"
+docker rm -f "$(cat "$work/cid")" >/dev/null
+out=$(docker run --rm --entrypoint /bin/sh cpan-fn:test -c 'ls /var/task/local; echo; ls /var/task' 2>&1)
+if [[ "$out" != *bin* && "$out" != *cache* ]]; then ok "image: no cpanm leftovers"; else nok "image: cpanm leftovers" "$out"; fi
+out=$(docker run --rm -e AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 hello-perl 2>&1)
+check "entrypoint on Lambda (AWS_LAMBDA_RUNTIME_API set) execs bootstrap" "127.0.0.1:1" "$out"
+
+echo "# docker: $(( $(date +%s) - t0 ))s"
+echo "# docker suite took $(elapsed)"
+echo "$pass passed, $fail failed$([ "$skip" -gt 0 ] && echo ", $skip skipped")"
+[ "$fail" -eq 0 ]
