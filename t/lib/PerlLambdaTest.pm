@@ -123,7 +123,8 @@ mount -t tmpfs -o mode=0755 tmpfs /var
 mkdir -p /var/runtime /var/task /var/tmp
 chmod 1777 /var/tmp
 mount --bind "$PERL_LAMBDA_TEST_TASK" /var/task
-printf '#!/bin/sh\nexec "%s" "$@"\n' "$PERL_LAMBDA_TEST_BOOTSTRAP" > /var/runtime/bootstrap
+# a copy, not a wrapper: the RIE runs it as an unprivileged user, who may not reach the build folder
+cp "$PERL_LAMBDA_TEST_BOOTSTRAP" /var/runtime/bootstrap
 chmod 0755 /var/runtime/bootstrap
 unset PERL_LAMBDA_TEST_TASK PERL_LAMBDA_TEST_BOOTSTRAP
 exec "$@"
