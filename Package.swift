@@ -49,7 +49,7 @@ let package = Package(
             ]
         ),
         // The Perl bridge: one interpreter on its own thread, calls, die/exit trapping, JSON codec. No HTTP.
-        .target(name: "PerlBridge", dependencies: ["CPerl"]),
+        .target(name: "PerlBridge", dependencies: ["CPerl", "LambdaWire"]),
         // Runtime API / Invoke API wire format: paths, headers, limits, error shapes. Pure, no sockets.
         .target(name: "LambdaWire"),
         // The bootstrap's Runtime API client and event loop.
@@ -104,7 +104,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LambdaWireTests", dependencies: ["LambdaWire"]),
-        .testTarget(name: "PerlBridgeTests", dependencies: ["PerlBridge"]),
+        .testTarget(name: "PerlBridgeTests", dependencies: ["PerlBridge", "LambdaWire"]),
         .testTarget(
             name: "LambdaRuntimeTests",
             dependencies: [

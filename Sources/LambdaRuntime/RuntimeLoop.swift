@@ -37,12 +37,8 @@ public final class RuntimeLoop {
             log.requestID = nil
             output?.requestID = nil
         }
-        let event = PerlEvent(payload: payload, requestID: headers.requestID, deadlineMs: headers.deadlineMs,
-                              invokedFunctionARN: headers.invokedFunctionARN, traceID: headers.traceID,
-                              clientContext: headers.clientContext, cognitoIdentity: headers.cognitoIdentity,
-                              tenantID: headers.tenantID)
         let sink = StreamSink(client: client, requestID: headers.requestID)
-        let outcome = interpreter.invoke(event, stream: sink)
+        let outcome = interpreter.invoke(PerlEvent(payload: payload, invocation: headers), stream: sink)
         try deliver(outcome, requestID: headers.requestID, sink: sink)
     }
 

@@ -1,4 +1,5 @@
 import CPerl
+import LambdaWire
 
 /// What loading a handler, an invocation or an eval produced.
 public enum PerlOutcome: Equatable {
@@ -14,28 +15,14 @@ public enum PerlOutcome: Equatable {
     public var isSuccess: Bool { if case .success = self { return true } else { return false } }
 }
 
-/// One invocation's data as the runtime received it.
+/// One invocation's data as the runtime received it: the event payload and what GET /next said about it.
 public struct PerlEvent {
     public var payload: [UInt8]
-    public var requestID: String
-    public var deadlineMs: Int64
-    public var invokedFunctionARN: String?
-    public var traceID: String?
-    public var clientContext: String?
-    public var cognitoIdentity: String?
-    public var tenantID: String?
+    public var invocation: InvocationHeaders
 
-    public init(payload: [UInt8], requestID: String, deadlineMs: Int64, invokedFunctionARN: String? = nil,
-                traceID: String? = nil, clientContext: String? = nil, cognitoIdentity: String? = nil,
-                tenantID: String? = nil) {
+    public init(payload: [UInt8], invocation: InvocationHeaders) {
         self.payload = payload
-        self.requestID = requestID
-        self.deadlineMs = deadlineMs
-        self.invokedFunctionARN = invokedFunctionARN
-        self.traceID = traceID
-        self.clientContext = clientContext
-        self.cognitoIdentity = cognitoIdentity
-        self.tenantID = tenantID
+        self.invocation = invocation
     }
 }
 
@@ -65,6 +52,9 @@ public final class PerlInterpreter {
     /// Creates the interpreter with the runtime's own modules (AWS::Lambda, ...) available.
     /// `libDirs` go first on `@INC`.
     public init(libDirs: [String] = []) throws {
+        // perl's process-wide set-up and interpreter construction are not safe to run concurrently
+        pthread_mutex_lock(&creationLock)
+        defer { pthread_mutex_unlock(&creationLock) }
         cperl_process_init()
         var err = cperl_buf()
         defer { cperl_buf_free(&err) }
@@ -86,14 +76,15 @@ public final class PerlInterpreter {
     /// Calls the loaded handler with the event; `stream` receives a streamed response.
     public func invoke(_ event: PerlEvent, stream: PerlStreamSink? = nil) -> PerlOutcome {
         var out = cperl_outcome()
+        let inv = event.invocation
         let status: cperl_status = event.payload.withUnsafeBufferPointer { payload in
-            withOptionalCStrings([event.requestID, event.invokedFunctionARN, event.traceID, event.clientContext,
-                                  event.cognitoIdentity, event.tenantID]) { s in
+            withOptionalCStrings([inv.requestID, inv.invokedFunctionARN, inv.traceID, inv.clientContext,
+                                  inv.cognitoIdentity, inv.tenantID]) { s in
                 var ev = cperl_event()
                 ev.payload = UnsafeRawPointer(payload.baseAddress!).assumingMemoryBound(to: CChar.self)
                 ev.payload_len = payload.count
                 ev.request_id = s[0]
-                ev.deadline_ms = event.deadlineMs
+                ev.deadline_ms = inv.deadlineMs
                 ev.invoked_function_arn = s[1]
                 ev.trace_id = s[2]
                 ev.client_context = s[3]
@@ -161,6 +152,9 @@ public final class PerlInterpreter {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Serialises interpreter creation within the process.
+private var creationLock = pthread_mutex_t()
 
 /// Calls `body` with C strings for each optional Swift string (NULL for nil), valid during the call.
 func withOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {

@@ -17,6 +17,15 @@ public enum PerlThread {
     /// Runs `body` on a new thread with `stackSize` bytes of stack and all signals unblocked there,
     /// and waits for it to finish.
     public static func run(stackSize: Int = defaultStackSize, _ body: @escaping () -> Void) {
+        pthread_join(spawn(stackSize: stackSize, body), nil)
+    }
+
+    /// Starts `body` on a new, detached thread like `run`, without waiting.
+    public static func start(stackSize: Int = defaultStackSize, _ body: @escaping () -> Void) {
+        pthread_detach(spawn(stackSize: stackSize, body))
+    }
+
+    private static func spawn(stackSize: Int, _ body: @escaping () -> Void) -> pthread_t {
         var attr = pthread_attr_t()
         pthread_attr_init(&attr)
         defer { pthread_attr_destroy(&attr) }
@@ -30,7 +39,7 @@ public enum PerlThread {
             return nil
         }, box)
         precondition(rc == 0, "could not start the Perl thread: \(String(cString: strerror(rc)))")
-        pthread_join(tid, nil)
+        return tid
     }
 }
 

@@ -3,47 +3,12 @@ import LambdaRuntime
 import LambdaWire
 import PerlBridge
 
-/// This module's interpreter on a long-lived `PerlThread` (the PerlBridgeTests module hosts its own; the
-/// two are created one after the other, never at the same time). Jobs run one at a time.
-final class RuntimePerlHost: @unchecked Sendable {
-    static let shared = RuntimePerlHost()
-    private let condition = NSCondition()
-    private var jobs: [(PerlInterpreter?, String?) -> Void] = []
-
-    private init() {
+/// This module's interpreter on a long-lived `PerlWorker` thread. Jobs run one at a time.
+enum RuntimePerlHost {
+    static let shared: PerlWorker = {
         Signals.ignoreSIGPIPE()
-        let thread = Thread { [unowned self] in PerlThread.run { self.serve() } }
-        thread.name = "LambdaRuntimeTests.PerlHost"
-        thread.start()
-    }
-
-    private func serve() {
-        var interpreter: PerlInterpreter?
-        var failure: String?
-        let fd = open(NSTemporaryDirectory() + "/perl-lambda-tests-interpreter.lock", O_CREAT | O_RDWR, 0o600)
-        if fd >= 0 { flock(fd, LOCK_EX) }
-        do { interpreter = try PerlInterpreter() } catch { failure = "\(error)" }
-        if fd >= 0 { flock(fd, LOCK_UN); close(fd) }
-        while true {
-            condition.lock()
-            while jobs.isEmpty { condition.wait() }
-            let job = jobs.removeFirst()
-            condition.unlock()
-            job(interpreter, failure)
-        }
-    }
-
-    func run<T>(_ body: @escaping (PerlInterpreter) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
-            condition.lock()
-            jobs.append { interpreter, failure in
-                guard let interpreter else { continuation.resume(throwing: MockError("no interpreter: \(failure ?? "?")")); return }
-                continuation.resume(with: Result { try body(interpreter) })
-            }
-            condition.signal()
-            condition.unlock()
-        }
-    }
+        return PerlWorker()
+    }()
 }
 
 /// A temporary LAMBDA_TASK_ROOT.

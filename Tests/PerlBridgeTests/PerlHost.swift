@@ -1,67 +1,17 @@
 import Foundation
 import PerlBridge
+import LambdaWire
 
-/// The test process's one interpreter, created lazily on a dedicated long-lived `PerlThread` (16 MiB stack).
-/// Every Perl call runs on that thread: tests submit closures and await their results. Jobs run one at a
-/// time, so a test that loads a handler must invoke it in the same job (another test may load its own next).
-final class PerlHost: @unchecked Sendable {
-    static let shared = PerlHost()
-
-    private let condition = NSCondition()
-    private var jobs: [(PerlInterpreter?, String?) -> Void] = []
-
-    private init() {
-        let thread = Thread { [unowned self] in
-            PerlThread.run { self.serve() }
-        }
-        thread.name = "PerlBridgeTests.PerlHost"
-        thread.start()
-    }
-
-    private func serve() {
-        var interpreter: PerlInterpreter?
-        var failure: String?
-        // Other test modules in this process host their own interpreter: never create two at the same time.
-        withProcessWideInterpreterLock {
-            do { interpreter = try PerlInterpreter() } catch { failure = "\(error)" }
-        }
-        while true {
-            condition.lock()
-            while jobs.isEmpty { condition.wait() }
-            let job = jobs.removeFirst()
-            condition.unlock()
-            job(interpreter, failure)
-        }
-    }
-
-    /// Runs `body` with the interpreter on its thread.
-    func run<T>(_ body: @escaping (PerlInterpreter) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
-            condition.lock()
-            jobs.append { interpreter, failure in
-                guard let interpreter else {
-                    continuation.resume(throwing: PerlHostError("no interpreter: \(failure ?? "?")"))
-                    return
-                }
-                continuation.resume(with: Result { try body(interpreter) })
-            }
-            condition.signal()
-            condition.unlock()
-        }
-    }
+/// This module's interpreter on a long-lived `PerlWorker` thread (16 MiB stack). Every Perl call runs on
+/// that thread: tests submit closures and await their results. Jobs run one at a time, so a test that loads
+/// a handler must invoke it in the same job (another test may load its own next).
+enum PerlHost {
+    static let shared = PerlWorker()
 }
 
 struct PerlHostError: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
-}
-
-/// Serialises interpreter creation across test modules (each hosts its own) with an flock'd file.
-func withProcessWideInterpreterLock(_ body: () -> Void) {
-    let fd = open(NSTemporaryDirectory() + "/perl-lambda-tests-interpreter.lock", O_CREAT | O_RDWR, 0o600)
-    if fd >= 0 { flock(fd, LOCK_EX) }
-    body()
-    if fd >= 0 { flock(fd, LOCK_UN); close(fd) }
 }
 
 // MARK: - Fixtures
@@ -86,8 +36,9 @@ final class TaskRoot: @unchecked Sendable {
 
 func event(_ json: String, id: String = "req-1", deadlineMs: Int64 = 0, arn: String? = nil, trace: String? = nil,
            clientContext: String? = nil, identity: String? = nil, tenant: String? = nil) -> PerlEvent {
-    PerlEvent(payload: Array(json.utf8), requestID: id, deadlineMs: deadlineMs, invokedFunctionARN: arn,
-              traceID: trace, clientContext: clientContext, cognitoIdentity: identity, tenantID: tenant)
+    PerlEvent(payload: Array(json.utf8),
+              invocation: InvocationHeaders(requestID: id, deadlineMs: deadlineMs, invokedFunctionARN: arn, traceID: trace,
+                                            clientContext: clientContext, cognitoIdentity: identity, tenantID: tenant))
 }
 
 /// Loads `handler.pl`'s `handle` from `root` and invokes it with each event, all in one job.
