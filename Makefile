@@ -7,7 +7,7 @@ RIE := .cache/bin/aws-lambda-rie
 PORT ?= 9000
 SWIFT_RELEASE := swift build -c release --static-swift-stdlib
 
-.PHONY: all deps build release run serve test unit-test integration-test emulator-test perl-test bench install-perl-lib clean
+.PHONY: all deps build release run serve test unit-test integration-test emulator-test docker-test perl-test images bench bench-image install-perl-lib clean
 
 all: release
 
@@ -30,7 +30,7 @@ run: release
 serve: release
 	@KEEP=1 scripts/run-example.sh examples/hello handler.handle $(PORT)
 
-test: unit-test perl-test integration-test emulator-test
+test: unit-test perl-test integration-test emulator-test docker-test
 
 unit-test: deps
 	swift build --build-tests
@@ -48,8 +48,20 @@ integration-test: release
 emulator-test: release
 	PERL_LAMBDA_BIN=$(RELEASE)/perl-lambda t/emulator/run.sh
 
+# Container images, zip and layer packages under a Docker engine the script starts (needs root and the
+# Debian mirror; caches a bookworm rootfs in /var/cache/perl-lambda).
+docker-test: release
+	t/docker/run.sh $(RELEASE)
+
+# The base and build images (perl-lambda:base, perl-lambda:build) into the running Docker engine.
+images: release
+	images/build.sh --bin $(RELEASE)
+
 bench: release
 	@scripts/bench.sh
+
+bench-image: release
+	bench/image.sh $(RELEASE)
 
 # Installs the runtime's Perl modules (AWS::Lambda, ::Context, ::ResponseWriter, ::PSGI) so handlers can be
 # unit-tested with plain perl: make install-perl-lib PREFIX=/usr/local/lib/site_perl

@@ -13,7 +13,7 @@ RUN set -eu; \
     if ! dpkg -s perl >/dev/null 2>&1; then \
         apt-get update; \
         apt-get install -y --no-install-recommends perl; \
-        rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log; \
+        apt-get clean; rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log; \
     fi; \
     perl -e 'exit($ARGV[0] eq sprintf("%vd", $^V) ? 0 : 1)' "$PERL_VERSION" \
         || { echo "the image's perl is $(perl -e 'printf "%vd", $^V'), the bootstrap was built for $PERL_VERSION"; exit 1; }

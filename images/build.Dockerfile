@@ -18,7 +18,7 @@ RUN set -eu; \
         pkgs="gcc make libc6-dev"; \
         command -v cpanm >/dev/null || pkgs="$pkgs cpanminus"; \
         apt-get install -y --no-install-recommends $pkgs; \
-        rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin; \
+        apt-get clean; rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin; \
     elif command -v dnf >/dev/null; then \
         dnf install -y gcc make tar gzip findutils perl-App-cpanminus perl-devel perl-ExtUtils-MakeMaker; dnf clean all; \
     else echo "no apt-get or dnf in $BASE_IMAGE" >&2; exit 1; fi; \

@@ -43,7 +43,7 @@ RUN set -eu; \
     d=$(perl -MConfig -e 'print "$Config{archlibexp}/CORE"' 2>/dev/null || true); \
     if [ -z "$d" ] || { [ ! -e "$d/libperl.so" ] && ! ldconfig -p | grep -q 'libperl\.so'; }; then \
         if command -v dnf >/dev/null; then dnf install -y perl-libs perl-interpreter && dnf clean all; \
-        else apt-get update && apt-get install -y --no-install-recommends perl && rm -rf /var/lib/apt/lists/*; fi; \
+        else apt-get update && apt-get install -y --no-install-recommends perl && apt-get clean && rm -rf /var/lib/apt/lists/*; fi; \
     fi
 COPY --from=builder /out/bootstrap /out/perl-lambda /usr/local/bin/
 COPY lambda-entrypoint.sh /lambda-entrypoint.sh

@@ -14,9 +14,9 @@ echo "== JSON codec (inside bootstrap) vs JSON::XS / Cpanel::JSON::XS =="
 echo
 echo "== perl-lambda serve vs the AWS RIE =="
 python3 bench/emulator.py
-for extra in bench/psgi.pl bench/image.sh; do
-    [ -e "$extra" ] || continue
-    echo
-    echo "== $extra =="
-    case "$extra" in *.pl) perl "$extra" ;; *) bash "$extra" ;; esac
-done
+echo
+echo "== Plack app through serve --function-url vs plackup / Starman =="
+perl bench/psgi.pl
+echo
+echo "== container image size and cold start, zip sizes (starts a Docker engine) =="
+bench/image.sh "$PWD/.build/release"
