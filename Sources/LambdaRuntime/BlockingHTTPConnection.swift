@@ -75,7 +75,8 @@ final class BlockingHTTPConnection {
             while let part = try channel.readInbound(as: HTTPClientResponsePart.self) {
                 switch part {
                 case .head(let h): head = h
-                case .body(var chunk): body.writeBuffer(&chunk)
+                case .body(var chunk):
+                    if body.readableBytes == 0 { body = chunk } else { body.writeBuffer(&chunk) }
                 case .end:
                     guard let head else { throw RuntimeAPIError("malformed response from the Runtime API") }
                     return (head, body)
