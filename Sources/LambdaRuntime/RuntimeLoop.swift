@@ -32,7 +32,7 @@ public final class RuntimeLoop {
         log.requestID = headers.requestID
         output?.requestID = headers.requestID
         defer {
-            interpreter.flush()
+            // (the interpreter flushed Perl's handles at the end of the invocation)
             output?.drain()
             log.requestID = nil
             output?.requestID = nil
