@@ -2,13 +2,17 @@ import Foundation
 
 /// A Lambda layer holding the whole runtime, unpacked by Lambda under /opt:
 ///
-///     bootstrap            /opt/bootstrap: sets PERL5LIB and LD_LIBRARY_PATH to the layer, execs bin/bootstrap
+///     bootstrap            /opt/bootstrap: sets PERL5LIB to the layer and starts bin/bootstrap through the bundled
+///                          loader (lib/ld-linux-x86-64.so.2 --library-path lib), so it runs on the layer's glibc
 ///     bin/bootstrap        the perl-lambda runtime
-///     bin/perl             the perl it embeds (same libperl)
-///     lib/libperl.so.*     libperl and the other non-glibc libraries the runtime loads (libcrypt, libstdc++ …)
+///     bin/perl             a wrapper starting libexec/perl, the perl the runtime embeds, the same way
+///     lib/                 the build machine's loader and C library (ld-linux, libc, libm …) and every other
+///                          library `ldd` finds for the runtime, the perl and the XS modules (libperl, libcrypt,
+///                          libstdc++, libz …)
 ///     perl5/base|arch|lib  the perl's core module directories (its privlib, archlib and Debian's perl-base),
 ///                          without pod, headers and .packlist files
 ///
+/// Nothing exports LD_LIBRARY_PATH to the bundled glibc: programs the handler starts use the system's own C library.
 /// Everything is collected from the perl the bootstrap was built against (the `perl` on PATH by default).
 public struct LayerPackage {
     public var bootstrap: String
@@ -30,15 +34,25 @@ public struct LayerPackage {
         }
     }
 
-    public static func wrapper(moduleDirs: [String]) -> String {
+    /// The file name of the x86-64 (or arm64) dynamic loader bundled in lib/.
+    public static let loaderNames = ["ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1"]
+
+    /// A sh script that sets PERL5LIB and runs `program` (relative to the layer's root) with the bundled loader and
+    /// libraries; `root` is the layer's root relative to the script's directory.
+    public static func wrapper(moduleDirs: [String], program: String = "bin/bootstrap", root: String = "",
+                               loader: String = "ld-linux-x86-64.so.2") -> String {
         let lib = moduleDirs.map { "$here/perl5/\($0)" }.joined(separator: ":")
+        let comment = program == "bin/bootstrap"
+            ? "# perl-lambda runtime layer: Lambda runs /opt/bootstrap when the function's code has no bootstrap."
+            : "# perl-lambda runtime layer: the perl the runtime embeds."
         return """
             #!/bin/sh
-            # perl-lambda runtime layer: Lambda runs /opt/bootstrap when the function's code has no bootstrap.
-            here=${0%/*}
+            \(comment)
+            # It runs on the layer's own glibc: started by the bundled loader, which searches only lib/ first.
+            # LD_LIBRARY_PATH is left alone, so the programs it starts use the system's C library.
+            here=${0%/*}\(root)
             export PERL5LIB="\(lib)${PERL5LIB:+:$PERL5LIB}"
-            export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-            exec "$here/bin/bootstrap" "$@"
+            exec "$here/lib/\(loader)" --library-path "$here/lib" --argv0 "$0" "$here/\(program)" "$@"
 
             """
     }
@@ -65,20 +79,19 @@ public struct LayerPackage {
         return PerlInstall(version: lines[1], interpreter: lines[0], moduleDirs: dirs)
     }
 
-    static let glibc = ["linux-vdso", "ld-linux", "libc.so", "libm.so", "libdl.so", "libpthread.so", "librt.so",
-                        "libresolv.so", "libutil.so", "libmvec.so", "libanl.so"]
-
-    /// Shared libraries (soname, resolved path) that `file` loads, glibc's own left out.
+    /// Shared libraries (file name, resolved path) that `files` load according to `ldd`, glibc and its loader
+    /// included (not the kernel's vDSO).
     public static func sharedLibraries(of files: [String]) throws -> [(String, String)] {
         var libs: [String: String] = [:]
         for file in files {
             for line in try Shell.output(["ldd", file]).split(separator: "\n") {
                 let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-                guard parts.count >= 3, parts[1] == "=>" else { continue }
-                let name = parts[0]
-                if parts[2] == "not" { throw PackageError("\(file) needs \(name), which is not found") }
-                if glibc.contains(where: { name.hasPrefix($0) }) { continue }
-                libs[name] = URL(fileURLWithPath: parts[2]).resolvingSymlinksInPath().path
+                if parts.count >= 3, parts[1] == "=>" {
+                    if parts[2] == "not" { throw PackageError("\(file) needs \(parts[0]), which is not found") }
+                    libs[parts[0]] = URL(fileURLWithPath: parts[2]).resolvingSymlinksInPath().path
+                } else if let path = parts.first, path.hasPrefix("/") {  // the loader: "/lib64/ld-linux-x86-64.so.2 (0x…)"
+                    libs[(path as NSString).lastPathComponent] = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+                }
             }
         }
         return libs.sorted { $0.key < $1.key }
@@ -89,14 +102,29 @@ public struct LayerPackage {
             throw PackageError("no runtime at '\(bootstrap)': build it (swift build -c release --product bootstrap) or pass --bootstrap PATH")
         }
         let install = try perlInstall()
+        var xs: [String] = []  // the XS modules' shared objects: their libraries come along too
+        for (_, dir) in install.moduleDirs {
+            guard let walker = FileManager.default.enumerator(atPath: dir) else { continue }
+            while let rel = walker.nextObject() as? String {
+                if rel.hasSuffix(".so") { xs.append(dir + "/" + rel) }
+            }
+        }
+        let libs = try Self.sharedLibraries(of: [bootstrap, install.interpreter] + xs.sorted())
+        guard let loader = libs.map(\.0).first(where: { Self.loaderNames.contains($0) }) else {
+            throw PackageError("ldd \(bootstrap) shows no dynamic loader (\(Self.loaderNames.joined(separator: " or ")))")
+        }
+        let dirs = install.moduleDirs.map(\.0)
         var entries: [PackageEntry] = [
-            PackageEntry(path: "bootstrap", source: .bytes(Array(Self.wrapper(moduleDirs: install.moduleDirs.map(\.0)).utf8)),
+            PackageEntry(path: "bootstrap", source: .bytes(Array(Self.wrapper(moduleDirs: dirs, loader: loader).utf8)),
                          executable: true),
             .strippedExecutable(bootstrap, as: "bin/bootstrap"),
-            PackageEntry(path: "bin/perl", source: .file(install.interpreter), executable: true),
+            PackageEntry(path: "bin/perl", source: .bytes(Array(Self.wrapper(moduleDirs: dirs, program: "libexec/perl",
+                                                                             root: "/..", loader: loader).utf8)),
+                         executable: true),
+            PackageEntry(path: "libexec/perl", source: .file(install.interpreter), executable: true),
         ]
-        for (name, path) in try Self.sharedLibraries(of: [bootstrap, install.interpreter]) {
-            entries.append(PackageEntry(path: "lib/" + name, source: .file(path), executable: false))
+        for (name, path) in libs {
+            entries.append(PackageEntry(path: "lib/" + name, source: .file(path), executable: name == loader))
         }
         for (name, dir) in install.moduleDirs {
             try Self.collectModules(dir, as: "perl5/" + name, into: &entries)
@@ -122,8 +150,11 @@ public struct LayerPackage {
         }
     }
 
-    /// The newest `GLIBC_2.N` symbol version the ELF files need (scanned from their bytes), e.g. 35.
+    /// The newest `GLIBC_2.N` symbol version the ELF files need (scanned from their bytes), e.g. 35, or 0 when the
+    /// package carries its own glibc (lib/libc.so.6 and the loader, which starts its programs).
     public static func newestGlibc(_ entries: [PackageEntry]) -> Int {
+        let paths = Set(entries.map(\.path))
+        if paths.contains("lib/libc.so.6"), loaderNames.contains(where: { paths.contains("lib/" + $0) }) { return 0 }
         var newest = 0
         let marker = Array("GLIBC_2.".utf8)
         for e in entries where e.path.hasPrefix("bin/") || e.path.hasPrefix("lib/") || e.path.hasSuffix(".so") || e.path == "bootstrap" {

@@ -9,8 +9,11 @@ struct PackageCommand: ParsableCommand {
         discussion: """
             The function zip holds `bootstrap` (this runtime) at its root, the function's files and its CPAN \
             dependencies in local/lib/perl5 (cpanm -L local --installdeps .), which the runtime puts on @INC. \
-            --layer zips the runtime for /opt instead: /opt/bootstrap, bin/bootstrap, bin/perl, lib/libperl.so and \
-            the perl's core modules, collected from the perl on PATH (the one the bootstrap was built against).
+            --layer zips the runtime for /opt instead: /opt/bootstrap, bin/bootstrap, bin/perl, the perl's core \
+            modules, libperl and the C library the binaries were built with (lib/), started through the bundled \
+            dynamic loader so the layer runs on older systems such as provided.al2023 (glibc 2.34). A function zip \
+            whose bootstrap comes from this build host needs glibc 2.35+: on provided.al2023 use the layer with \
+            --no-bootstrap.
             The same input gives the same bytes (sorted entries, fixed timestamps and permissions). Fails when the \
             zip breaks Lambda's limits (50 MB zipped for a direct upload, 250 MB unzipped with layers).
               perl-lambda package my-function --output function.zip

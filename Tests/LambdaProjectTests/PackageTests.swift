@@ -97,11 +97,23 @@ private func makeFunction() throws -> (dir: URL, bootstrap: String) {
     #expect(report[1].contains("125.0 MB unzipped (50% of the 250 MB"))
 }
 
-@Test func layerWrapperSetsPerlPaths() {
+@Test func layerWrapperSetsPerlPathsAndStartsTheBundledLoader() {
     let w = LayerPackage.wrapper(moduleDirs: ["base", "arch", "lib"])
     #expect(w.hasPrefix("#!/bin/sh\n"))
     #expect(w.contains(#"PERL5LIB="$here/perl5/base:$here/perl5/arch:$here/perl5/lib"#))
-    #expect(w.contains(#"exec "$here/bin/bootstrap" "$@""#))
+    #expect(w.contains(#"exec "$here/lib/ld-linux-x86-64.so.2" --library-path "$here/lib" --argv0 "$0" "$here/bin/bootstrap" "$@""#))
+    // the bundled libc must not leak into the programs the handler starts
+    #expect(!w.contains("export LD_LIBRARY_PATH"))
+    let perl = LayerPackage.wrapper(moduleDirs: ["lib"], program: "libexec/perl", root: "/..")
+    #expect(perl.contains("here=${0%/*}/..\n"))
+    #expect(perl.contains(#""$here/libexec/perl" "$@""#))
+}
+
+@Test func sharedLibrariesIncludeGlibcAndItsLoader() throws {
+    let libs = Dictionary(uniqueKeysWithValues: try LayerPackage.sharedLibraries(of: ["/bin/sh"]))
+    #expect(libs["libc.so.6"] != nil)
+    #expect(LayerPackage.loaderNames.contains { libs[$0] != nil })
+    #expect(!libs.keys.contains { $0.hasPrefix("linux-vdso") })
 }
 
 @Test func layerCollectsThisMachinesPerl() throws {
@@ -118,4 +130,9 @@ private func makeFunction() throws -> (dir: URL, bootstrap: String) {
     #expect(LayerPackage.newestGlibc([PackageEntry(path: "bin/bootstrap", source: .bytes(elf), executable: true)]) == 34)
     let script = Array("#!/bin/sh GLIBC_2.99".utf8)
     #expect(LayerPackage.newestGlibc([PackageEntry(path: "bootstrap", source: .bytes(script), executable: true)]) == 0)
+    // a package carrying its own loader and libc runs its binaries on them
+    let bundled = [PackageEntry(path: "bin/bootstrap", source: .bytes(elf), executable: true),
+                   PackageEntry(path: "lib/libc.so.6", source: .bytes(elf), executable: false),
+                   PackageEntry(path: "lib/ld-linux-x86-64.so.2", source: .bytes(elf), executable: true)]
+    #expect(LayerPackage.newestGlibc(bundled) == 0)
 }

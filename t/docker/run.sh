@@ -7,7 +7,11 @@
 #   3. `perl-lambda package` → function.zip unzipped into a clean root, served by `perl-lambda serve` with its bootstrap
 #   4. `perl-lambda package --layer` mounted at /opt in a mount namespace where the system's perl is hidden,
 #      serving a `--no-bootstrap` function zip through /opt/bootstrap
-# usage: t/docker/run.sh [BIN_DIR]   (default: .build/release; ROOTFS_CACHE overrides the rootfs cache path)
+#   5. the same layer on an older glibc: a cached debootstrap'd Debian bullseye (glibc 2.31, older than AL2023's
+#      2.34) chroot with the layer at /opt: bin/bootstrap run plainly fails with a GLIBC_2.3x error, /opt/bootstrap
+#      (the bundled loader and libc) serves hello, a die, XS modules, and children that use the system's libc
+# usage: t/docker/run.sh [BIN_DIR]   (default: .build/release; ROOTFS_CACHE overrides the rootfs cache path,
+#        BULLSEYE_ROOTFS the bullseye rootfs directory, default /var/cache/perl-lambda/bullseye-rootfs)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
@@ -88,6 +92,79 @@ if unshare --mount --propagation private true 2>/dev/null; then
     check "layer: function's local/lib/perl5 on @INC" "\"from\":\"$work/code/local/lib/perl5/Try/Tiny.pm\"" "$body"
 else
     skip=$((skip + 2)); echo "# SKIPPED (2 tests): unshare --mount is not permitted here, the layer cannot be mounted at /opt"
+fi
+for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pids=()
+
+# 5. the layer on glibc 2.31 (Debian bullseye), in a chroot sharing the host's network: the host's perl-lambda
+#    serves the Runtime API, the runtime inside the chroot is started with `-- COMMAND`
+bullseye=${BULLSEYE_ROOTFS:-/var/cache/perl-lambda/bullseye-rootfs}
+bullseye_rootfs() { # the cached rootfs, debootstrapped once from the host's Debian mirror
+    [ -x "$bullseye/bin/sh" ] && return 0
+    command -v debootstrap >/dev/null || { echo "# no debootstrap (apt-get install debootstrap)"; return 1; }
+    local mirror
+    mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -n 's/^URIs: *//p' | tr ' ' '\n' | grep -m1 '/debian/*$')
+    [ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $2 ~ /\/debian\/*$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
+    echo "# debootstrap bullseye from ${mirror:-http://deb.debian.org/debian} into $bullseye (once)"
+    rm -rf "$bullseye.tmp"; mkdir -p "$(dirname "$bullseye")"
+    debootstrap --variant=minbase bullseye "$bullseye.tmp" "${mirror:-http://deb.debian.org/debian}" >"$work/debootstrap.log" 2>&1 \
+        && mv "$bullseye.tmp" "$bullseye" || { tail -5 "$work/debootstrap.log"; rm -rf "$bullseye.tmp"; return 1; }
+}
+# enter ROOT LAYER TASK CMD...: CMD chrooted in ROOT with LAYER at /opt and TASK at /var/task (private mounts,
+# gone with the namespace)
+cat >"$work/enter.sh" <<'SH'
+#!/bin/sh
+r=$1 layer=$2 task=$3; shift 3
+mount --bind "$layer" "$r/opt" && mount --bind "$task" "$r/var/task" && mount --rbind /dev "$r/dev" \
+    && mount -t proc proc "$r/proc" || exit 1
+exec chroot "$r" /usr/bin/env LAMBDA_TASK_ROOT=/var/task "$@"
+SH
+chmod +x "$work/enter.sh"
+old_task=$work/old-glibc-task
+mkdir -p "$old_task"
+cat >"$old_task/handler.pl" <<'PL'
+use strict;
+use warnings;
+sub handle {
+    my ($payload) = @_;
+    die "boom on purpose\n" if $payload->{die};
+    if ($payload->{xs}) {
+        require POSIX; require List::Util; require Fcntl;
+        my ($child) = qx{/lib/x86_64-linux-gnu/libc.so.6} =~ /release version (\d+\.\d+)/;
+        return +{ xs => join " ", "sum=" . List::Util::sum(1, 2, 3), "floor=" . POSIX::floor(2.5),
+                  "O_RDONLY=" . Fcntl::O_RDONLY(), "child_libc=$child", "LD_LIBRARY_PATH=" . ($ENV{LD_LIBRARY_PATH} // "") };
+    }
+    return +{ hello => "lambda" };
+}
+1;
+PL
+if ! unshare --mount --propagation private true 2>/dev/null; then
+    skip=$((skip + 5)); echo "# SKIPPED (5 tests): unshare --mount is not permitted here, no chroot on an older glibc"
+elif ! bullseye_rootfs; then
+    skip=$((skip + 5))
+    echo "###########################################################################"
+    echo "# SKIPPED (5 tests): no Debian bullseye rootfs (debootstrap failed, above):  #"
+    echo "# the layer was NOT run on a glibc older than the build machine's            #"
+    echo "###########################################################################"
+else
+    mkdir -p "$bullseye/var/task" "$bullseye/opt"
+    inside=(unshare --mount --propagation private "$work/enter.sh" "$bullseye" "$work/opt" "$old_task")
+    out=$("${inside[@]}" sh -c 'ldd --version | head -1; LD_LIBRARY_PATH=/opt/lib /opt/bin/bootstrap --version' 2>&1)
+    check "old glibc: $(echo "$out" | head -1 | sed 's/.*) //') in the chroot; bin/bootstrap run plainly (old wrapper) fails" \
+        "version \`GLIBC_2.3" "$out"
+    out=$("${inside[@]}" /opt/bootstrap --version 2>&1)
+    check "old glibc: /opt/bootstrap --version through the bundled loader" "perl-lambda bootstrap" "$out"
+    port=$(free_port 19500)
+    "$cli" serve --task-root "$old_task" --port "$port" handler.handle -- "${inside[@]}" /opt/bootstrap handler.handle \
+        >"$work/serve-$port.log" 2>&1 &
+    pids+=($!)
+    wait_http "$port" || true
+    check "old glibc: /opt/bootstrap serves hello in the bullseye chroot" '{"hello":"lambda"}' "$(invoke "$port")" "$work/serve-$port.log"
+    url=http://127.0.0.1:$port/2015-03-31/functions/function/invocations
+    check "old glibc: a die comes back as the function's error" "boom on purpose" \
+        "$(curl -sS --max-time 30 -XPOST "$url" -d '{"die":1}' 2>&1)" "$work/serve-$port.log"
+    check "old glibc: XS modules load; children run on the system's glibc 2.31, no LD_LIBRARY_PATH to the layer" \
+        '{"xs":"sum=6 floor=2 O_RDONLY=0 child_libc=2.31 LD_LIBRARY_PATH="}' \
+        "$(curl -sS --max-time 30 -XPOST "$url" -d '{"xs":1}' 2>&1)" "$work/serve-$port.log"
 fi
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pids=()
 echo "# zip and layer: $(( $(date +%s) - t0 ))s"
