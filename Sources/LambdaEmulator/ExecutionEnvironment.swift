@@ -114,7 +114,7 @@ final class ExecutionEnvironment {
         spawnedAt = .now()
         logger.debug("environment started", metadata: ["env": "\(number)", "pid": "\(child.pid)", "runtime-api": "\(api)"])
         for fd in [child.stdoutFD, child.stderrFD] {
-            let collector = OutputCollector(fd: fd) { [weak self] line in self?.output(line) }
+            let collector = OutputCollector(fd: fd) { [weak self] line in self?.emit(line) }
             collectors.append(collector)
             NIOPipeBootstrap(group: loop)
                 .channelInitializer { $0.pipeline.addHandler(collector) }
@@ -256,9 +256,9 @@ final class ExecutionEnvironment {
         state = .finishing(inv, parked: parked, terminate: terminate)
         if terminate { process?.kill() }
         drainOutput { [self] in
-            lines.forEach(emit)
-            emit(LambdaLogLines.end(inv.requestID))
-            emit(LambdaLogLines.report(requestID: inv.requestID, durationMs: duration, memoryMB: config.memoryMB,
+            lines.forEach { emit($0) }
+            emit(LambdaLogLines.end(inv.requestID),
+                 LambdaLogLines.report(requestID: inv.requestID, durationMs: duration, memoryMB: config.memoryMB,
                                        maxMemoryMB: maxMemory, initDurationMs: takeInitDuration(), status: status))
             inv.complete(result)
             guard case .finishing(let current, let parked, let terminate) = state, current === inv else { return }
@@ -276,7 +276,7 @@ final class ExecutionEnvironment {
         state = .finishing(bound, parked: nil, terminate: true)
         process?.kill()
         drainOutput { [self] in
-            lines.forEach(emit)
+            lines.forEach { emit($0) }
             emit("INIT_REPORT Init Duration: \(LambdaLogLines.twoDecimals(initMs)) ms\tPhase: init\tStatus: error\tError Type: \(errorType)")
             bound.complete(result)
             stop()
@@ -301,14 +301,11 @@ final class ExecutionEnvironment {
 
     // MARK: - Output
 
-    private func output(_ line: String) {
-        logSink(line)
-        current?.appendLog(line)
-    }
-
-    private func emit(_ line: String) {
-        logSink(line)
-        current?.appendLog(line)
+    /// Log lines (the runtime's output, Lambda's own lines) go to the log sink in one write and to the
+    /// invocation's tail.
+    private func emit(_ lines: String...) {
+        logSink(lines.joined(separator: "\n"))
+        lines.forEach { current?.appendLog($0) }
     }
 
     // MARK: - Stopping
