@@ -73,7 +73,8 @@ class Client:
             raise ConnectionError("server closed the connection")
         self.buf += data
 
-    def _head(self):
+    def _message_head(self):
+        """Reads one HTTP message head: (start line, lower-cased headers)."""
         while b"\r\n\r\n" not in self.buf:
             self._fill()
         head, self.buf = self.buf.split(b"\r\n\r\n", 1)
@@ -82,7 +83,11 @@ class Client:
         for line in lines[1:]:
             k, _, v = line.partition(b":")
             headers[k.strip().lower()] = v.strip()
-        return int(lines[0].split()[1]), headers
+        return lines[0], headers
+
+    def _head(self):
+        start, headers = self._message_head()
+        return int(start.split()[1]), headers
 
     def _exactly(self, n):
         while len(self.buf) < n:
@@ -268,15 +273,7 @@ def direct_round_trips(task_root, seconds):
 
 def request_head(reader):
     """Reads one request head from the runtime: (request line, headers)."""
-    while b"\r\n\r\n" not in reader.buf:
-        reader._fill()
-    head, reader.buf = reader.buf.split(b"\r\n\r\n", 1)
-    lines = head.split(b"\r\n")
-    headers = {}
-    for line in lines[1:]:
-        k, _, v = line.partition(b":")
-        headers[k.strip().lower()] = v.strip()
-    return lines[0], headers
+    return reader._message_head()
 
 
 # ---------------------------------------------------------------- report
