@@ -2,7 +2,10 @@ import Foundation
 
 /// The .zip of a function for Lambda's `provided.al2023` (or `provided.al2`) OS-only runtime:
 ///
-///     bootstrap                the perl-lambda runtime (Lambda runs /var/task/bootstrap)
+///     bootstrap                the perl-lambda runtime's launcher (Lambda runs /var/task/bootstrap)
+///     perl-lambda/             the runtime: bin/bootstrap, its perl's core modules, libperl, and the C library and
+///                              loader it was built with, so the zip runs on provided.al2023 with no layer
+///                              (`LayerPackage.entries(in: "perl-lambda")`)
 ///     handler.pl, lib/, ...    the function's files
 ///     local/lib/perl5/...      CPAN dependencies (`cpanm -L local --installdeps .` / `carton install`);
 ///                              the runtime puts $LAMBDA_TASK_ROOT/local/lib/perl5 on @INC
@@ -11,8 +14,8 @@ import Foundation
 /// describe the build or the deployment (Dockerfile, cpanfile.snapshot, template*.yaml, samconfig.toml).
 public struct FunctionPackage {
     public var directory: URL
-    /// The runtime to put at the zip's root; nil leaves it out (the runtime then comes from a layer).
-    public var bootstrap: String?
+    /// The runtime's files, packed beside the function's; empty when the runtime comes from a layer.
+    public var runtime: [PackageEntry]
     /// Files never packed, relative to `directory` (the output zip when it lies inside).
     public var exclude: Set<String> = []
 
@@ -20,9 +23,9 @@ public struct FunctionPackage {
         "t", "Dockerfile", "cpanfile.snapshot", "samconfig.toml", "samconfig.yaml", "node_modules", "__pycache__",
     ]
 
-    public init(directory: URL, bootstrap: String?) {
+    public init(directory: URL, runtime: [PackageEntry] = []) {
         self.directory = directory.standardizedFileURL
-        self.bootstrap = bootstrap
+        self.runtime = runtime
     }
 
     public func entries() throws -> [PackageEntry] {
@@ -32,20 +35,16 @@ public struct FunctionPackage {
             throw PackageError("'\(directory.path)' is not a directory")
         }
         var entries: [PackageEntry] = []
-        if let bootstrap {
-            guard fm.isExecutableFile(atPath: bootstrap) else {
-                throw PackageError("no runtime at '\(bootstrap)': build it (swift build -c release --product bootstrap) or pass --bootstrap PATH")
-            }
-            entries.append(.strippedExecutable(bootstrap, as: "bootstrap"))
-        }
         try walk("", into: &entries)
         guard entries.contains(where: { !$0.path.contains("/") && $0.path.hasSuffix(".pl") }) else {
             throw PackageError("no handler file (*.pl) in '\(directory.path)'")
         }
-        if bootstrap != nil, entries.filter({ $0.path == "bootstrap" }).count > 1 {
-            throw PackageError("'\(directory.path)' has its own file named bootstrap; pass --no-bootstrap to package it as the runtime")
+        let runtimeNames = Set(runtime.map { String($0.path.prefix { $0 != "/" }) })
+        if let clash = entries.lazy.map({ String($0.path.prefix { $0 != "/" }) }).first(where: runtimeNames.contains) {
+            throw PackageError("'\(directory.path)' has its own \(clash), where the zip's runtime goes; rename it, or pass "
+                + "--no-bootstrap to leave the runtime out (then '\(clash)' is packed as it is)")
         }
-        return entries
+        return runtime + entries
     }
 
     private func included(_ relative: String, isDirectory: Bool) -> Bool {

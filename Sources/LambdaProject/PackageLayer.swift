@@ -37,20 +37,23 @@ public struct LayerPackage {
     /// The file name of the x86-64 (or arm64) dynamic loader bundled in lib/.
     public static let loaderNames = ["ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1"]
 
-    /// A sh script that sets PERL5LIB and runs `program` (relative to the layer's root) with the bundled loader and
-    /// libraries; `root` is the layer's root relative to the script's directory.
+    /// A sh script that sets PERL5LIB and runs `program` (relative to the runtime's root) with the bundled loader and
+    /// libraries; `root` is the runtime's root relative to the script's directory ("" for /opt/bootstrap,
+    /// "/perl-lambda" for the launcher at a function zip's root, "/.." for bin/perl). A symlink to the script works.
     public static func wrapper(moduleDirs: [String], program: String = "bin/bootstrap", root: String = "",
                                loader: String = "ld-linux-x86-64.so.2") -> String {
         let lib = moduleDirs.map { "$here/perl5/\($0)" }.joined(separator: ":")
-        let comment = program == "bin/bootstrap"
-            ? "# perl-lambda runtime layer: Lambda runs /opt/bootstrap when the function's code has no bootstrap."
-            : "# perl-lambda runtime layer: the perl the runtime embeds."
+        let comment = program != "bin/bootstrap" ? "# perl-lambda runtime: the perl the runtime embeds."
+            : root.isEmpty ? "# perl-lambda runtime layer: Lambda runs /opt/bootstrap when the function's code has no bootstrap."
+            : "# perl-lambda runtime, bundled in the function's zip (\(root.dropFirst())/): Lambda runs /var/task/bootstrap."
         return """
             #!/bin/sh
             \(comment)
-            # It runs on the layer's own glibc: started by the bundled loader, which searches only lib/ first.
+            # It runs on the runtime's own glibc: started by the bundled loader, which searches only lib/ first.
             # LD_LIBRARY_PATH is left alone, so the programs it starts use the system's C library.
-            here=${0%/*}\(root)
+            self=$0
+            [ -L "$self" ] && self=$(readlink -f "$self")
+            case $self in */*) here=${self%/*}\(root) ;; *) here=.\(root) ;; esac
             export PERL5LIB="\(lib)${PERL5LIB:+:$PERL5LIB}"
             exec "$here/lib/\(loader)" --library-path "$here/lib" --argv0 "$0" "$here/\(program)" "$@"
 
@@ -97,7 +100,9 @@ public struct LayerPackage {
         return libs.sorted { $0.key < $1.key }
     }
 
-    public func entries() throws -> (entries: [PackageEntry], perl: PerlInstall) {
+    /// The runtime's files. `directory` "" lays them out for /opt (a layer); "perl-lambda" puts them in that folder of a
+    /// function zip, with the launcher still at the root as `bootstrap`.
+    public func entries(in directory: String = "") throws -> (entries: [PackageEntry], perl: PerlInstall) {
         guard FileManager.default.isExecutableFile(atPath: bootstrap) else {
             throw PackageError("no runtime at '\(bootstrap)': build it (swift build -c release --product bootstrap) or pass --bootstrap PATH")
         }
@@ -114,20 +119,21 @@ public struct LayerPackage {
             throw PackageError("ldd \(bootstrap) shows no dynamic loader (\(Self.loaderNames.joined(separator: " or ")))")
         }
         let dirs = install.moduleDirs.map(\.0)
+        let d = directory.isEmpty ? "" : directory + "/"
+        let launcher = Self.wrapper(moduleDirs: dirs, root: directory.isEmpty ? "" : "/" + directory, loader: loader)
         var entries: [PackageEntry] = [
-            PackageEntry(path: "bootstrap", source: .bytes(Array(Self.wrapper(moduleDirs: dirs, loader: loader).utf8)),
+            PackageEntry(path: "bootstrap", source: .bytes(Array(launcher.utf8)), executable: true),
+            .strippedExecutable(bootstrap, as: d + "bin/bootstrap"),
+            PackageEntry(path: d + "bin/perl", source: .bytes(Array(Self.wrapper(moduleDirs: dirs, program: "libexec/perl",
+                                                                                 root: "/..", loader: loader).utf8)),
                          executable: true),
-            .strippedExecutable(bootstrap, as: "bin/bootstrap"),
-            PackageEntry(path: "bin/perl", source: .bytes(Array(Self.wrapper(moduleDirs: dirs, program: "libexec/perl",
-                                                                             root: "/..", loader: loader).utf8)),
-                         executable: true),
-            PackageEntry(path: "libexec/perl", source: .file(install.interpreter), executable: true),
+            PackageEntry(path: d + "libexec/perl", source: .file(install.interpreter), executable: true),
         ]
         for (name, path) in libs {
-            entries.append(PackageEntry(path: "lib/" + name, source: .file(path), executable: name == loader))
+            entries.append(PackageEntry(path: d + "lib/" + name, source: .file(path), executable: name == loader))
         }
         for (name, dir) in install.moduleDirs {
-            try Self.collectModules(dir, as: "perl5/" + name, into: &entries)
+            try Self.collectModules(dir, as: d + "perl5/" + name, into: &entries)
         }
         return (entries, install)
     }
@@ -148,29 +154,6 @@ public struct LayerPackage {
         for rel in files.sorted() {
             entries.append(try .file(prefix + "/" + rel, at: dir + "/" + rel))
         }
-    }
-
-    /// The newest `GLIBC_2.N` symbol version the ELF files need (scanned from their bytes), e.g. 35, or 0 when the
-    /// package carries its own glibc (lib/libc.so.6 and the loader, which starts its programs).
-    public static func newestGlibc(_ entries: [PackageEntry]) -> Int {
-        let paths = Set(entries.map(\.path))
-        if paths.contains("lib/libc.so.6"), loaderNames.contains(where: { paths.contains("lib/" + $0) }) { return 0 }
-        var newest = 0
-        let marker = Array("GLIBC_2.".utf8)
-        for e in entries where e.path.hasPrefix("bin/") || e.path.hasPrefix("lib/") || e.path.hasSuffix(".so") || e.path == "bootstrap" {
-            guard let data = try? e.contents(), data.starts(with: [0x7f, 0x45, 0x4c, 0x46]) else { continue }
-            let bytes = [UInt8](data)
-            var i = 0
-            while i + marker.count < bytes.count {
-                if bytes[i] == 0x47, bytes[i..<i + marker.count].elementsEqual(marker) {
-                    var j = i + marker.count, n = 0
-                    while j < bytes.count, (0x30...0x39).contains(bytes[j]) { n = n * 10 + Int(bytes[j] - 0x30); j += 1 }
-                    newest = max(newest, n)
-                    i = j
-                } else { i += 1 }
-            }
-        }
-        return newest
     }
 }
 

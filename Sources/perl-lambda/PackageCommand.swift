@@ -7,13 +7,12 @@ struct PackageCommand: ParsableCommand {
         commandName: "package",
         abstract: "Zip a function for Lambda's provided.al2023 runtime, or the runtime itself as a layer.",
         discussion: """
-            The function zip holds `bootstrap` (this runtime) at its root, the function's files and its CPAN \
-            dependencies in local/lib/perl5 (cpanm -L local --installdeps .), which the runtime puts on @INC. \
-            --layer zips the runtime for /opt instead: /opt/bootstrap, bin/bootstrap, bin/perl, the perl's core \
-            modules, libperl and the C library the binaries were built with (lib/), started through the bundled \
-            dynamic loader so the layer runs on older systems such as provided.al2023 (glibc 2.34). A function zip \
-            whose bootstrap comes from this build host needs glibc 2.35+: on provided.al2023 use the layer with \
-            --no-bootstrap.
+            The function zip holds the function's files, its CPAN dependencies in local/lib/perl5 (cpanm -L local \
+            --installdeps .), which the runtime puts on @INC, and the runtime: `bootstrap` at the root, a launcher \
+            for perl-lambda/ (bin/bootstrap, bin/perl, the perl's core modules, libperl and the C library the \
+            binaries were built with, started through the bundled dynamic loader), so the zip runs on \
+            provided.al2023 (glibc 2.34, no perl) with no layer. --layer zips the same runtime for /opt instead \
+            (/opt/bootstrap), to share it between functions: then package each function with --no-bootstrap.
             The same input gives the same bytes (sorted entries, fixed timestamps and permissions). Fails when the \
             zip breaks Lambda's limits (50 MB zipped for a direct upload, 250 MB unzipped with layers).
               perl-lambda package my-function --output function.zip
@@ -32,10 +31,10 @@ struct PackageCommand: ParsableCommand {
     @Option(name: .long, help: "The bootstrap to package (default: `bootstrap` beside this program).")
     var bootstrap: String?
 
-    @Flag(name: .long, help: "Leave bootstrap out of the function zip (the runtime comes from a layer).")
+    @Flag(name: .long, help: "Leave the runtime (bootstrap, perl-lambda/) out of the function zip: it comes from a layer.")
     var noBootstrap = false
 
-    @Option(name: .long, help: "The perl whose libperl and core modules go into the layer.")
+    @Option(name: .long, help: "The perl whose libperl and core modules go with the runtime (the one the bootstrap was built against).")
     var perl: String = "perl"
 
     func run() throws {
@@ -51,15 +50,15 @@ struct PackageCommand: ParsableCommand {
                 entries = layerEntries
             } else {
                 let dir = URL(fileURLWithPath: directory, relativeTo: cwd).standardizedFileURL
-                var package = FunctionPackage(directory: dir, bootstrap: noBootstrap ? nil : runtime)
+                var package = FunctionPackage(directory: dir)
+                if !noBootstrap {
+                    let (runtimeEntries, install) = try LayerPackage(bootstrap: runtime, perl: perl).entries(in: "perl-lambda")
+                    package.runtime = runtimeEntries
+                    say("runtime: perl \(install.version) from \(install.interpreter), runtime \(runtime) (bundled in perl-lambda/)")
+                }
                 if out.path.hasPrefix(dir.path + "/") { package.exclude.insert(String(out.path.dropFirst(dir.path.count + 1))) }
                 entries = try package.entries()
-                say("function: \(dir.path)" + (noBootstrap ? " (no bootstrap: use it with the perl-lambda layer)" : ""))
-            }
-            let glibc = LayerPackage.newestGlibc(entries)
-            if glibc > 34 {
-                say("note: these binaries need glibc 2.\(glibc); Lambda's provided.al2023 has glibc 2.34 — build the bootstrap "
-                    + "(and the layer) on Amazon Linux 2023 for it (images/source.Dockerfile), or deploy as a container image")
+                say("function: \(dir.path)" + (noBootstrap ? " (no runtime: use it with the perl-lambda layer)" : ""))
             }
             defer {  // stripped copies of the bootstrap
                 for case .file(let path) in entries.map(\.source) where path.contains("/perl-lambda-strip-") {

@@ -4,7 +4,7 @@ import ZIPFoundation
 @testable import LambdaProject
 
 /// A function folder in a fresh temporary directory, with files the package must include and leave out.
-private func makeFunction() throws -> (dir: URL, bootstrap: String) {
+private func makeFunction() throws -> (dir: URL, runtime: [PackageEntry]) {
     let fm = FileManager.default
     let dir = fm.temporaryDirectory.appendingPathComponent("pl-pkg-\(UUID().uuidString)")
     let files = [
@@ -26,25 +26,38 @@ private func makeFunction() throws -> (dir: URL, bootstrap: String) {
         try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(text.utf8).write(to: url)
     }
-    let bootstrap = dir.deletingLastPathComponent().appendingPathComponent("pl-pkg-bootstrap-\(UUID().uuidString)").path
-    try Data("#!/bin/sh\necho runtime\n".utf8).write(to: URL(fileURLWithPath: bootstrap))
-    try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: bootstrap)
-    return (dir, bootstrap)
+    let runtime = [PackageEntry(path: "bootstrap", source: .bytes(Array("#!/bin/sh\n".utf8)), executable: true),
+                   PackageEntry(path: "perl-lambda/bin/bootstrap", source: .bytes([0x7f]), executable: true)]
+    return (dir, runtime)
 }
 
-@Test func functionZipHoldsBootstrapHandlerAndLocalLib() throws {
-    let (dir, bootstrap) = try makeFunction()
-    let paths = try FunctionPackage(directory: dir, bootstrap: bootstrap).entries().map(\.path).sorted()
-    #expect(paths == ["bootstrap", "cpanfile", "handler.pl", "lib/My/Helper.pm", "local/lib/perl5/Try/Tiny.pm"])
-    let withoutRuntime = try FunctionPackage(directory: dir, bootstrap: nil).entries().map(\.path)
-    #expect(!withoutRuntime.contains("bootstrap"))
+@Test func functionZipHoldsRuntimeHandlerAndLocalLib() throws {
+    let (dir, runtime) = try makeFunction()
+    let paths = try FunctionPackage(directory: dir, runtime: runtime).entries().map(\.path).sorted()
+    #expect(paths == ["bootstrap", "cpanfile", "handler.pl", "lib/My/Helper.pm", "local/lib/perl5/Try/Tiny.pm",
+                      "perl-lambda/bin/bootstrap"])
+    let withoutRuntime = try FunctionPackage(directory: dir).entries().map(\.path)
+    #expect(!withoutRuntime.contains("bootstrap") && !withoutRuntime.contains { $0.hasPrefix("perl-lambda/") })
+}
+
+@Test func functionFilesNamedLikeTheRuntimeAreRefusedUnlessTheRuntimeIsLeftOut() throws {
+    for clash in ["bootstrap", "perl-lambda/notes.txt"] {
+        let (dir, runtime) = try makeFunction()
+        let url = dir.appendingPathComponent(clash)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("mine\n".utf8).write(to: url)
+        #expect {
+            try FunctionPackage(directory: dir, runtime: runtime).entries()
+        } throws: { ($0 as? PackageError)?.description.contains("has its own \(clash.prefix { $0 != "/" })") == true }
+        #expect(try FunctionPackage(directory: dir).entries().map(\.path).contains(clash))
+    }
 }
 
 @Test func sameInputSameBytes() throws {
-    let (dir, bootstrap) = try makeFunction()
+    let (dir, runtime) = try makeFunction()
     let a = dir.deletingLastPathComponent().appendingPathComponent("a-\(UUID().uuidString).zip")
     let b = dir.deletingLastPathComponent().appendingPathComponent("b-\(UUID().uuidString).zip")
-    let sizes = try ReproducibleZip.write(FunctionPackage(directory: dir, bootstrap: bootstrap).entries(), to: a)
+    let sizes = try ReproducibleZip.write(FunctionPackage(directory: dir, runtime: runtime).entries(), to: a)
     // new modification times, permissions and creation order must not change the bytes
     let handler = dir.appendingPathComponent("handler.pl")
     try FileManager.default.setAttributes([.modificationDate: Date(), .posixPermissions: 0o600], ofItemAtPath: handler.path)
@@ -52,16 +65,17 @@ private func makeFunction() throws -> (dir: URL, bootstrap: String) {
     let helper = dir.appendingPathComponent("lib/My/Helper.pm")
     try FileManager.default.createDirectory(at: helper.deletingLastPathComponent(), withIntermediateDirectories: true)
     try Data("package My::Helper; 1;\n".utf8).write(to: helper)
-    try ReproducibleZip.write(FunctionPackage(directory: dir, bootstrap: bootstrap).entries().reversed(), to: b)
+    try ReproducibleZip.write(FunctionPackage(directory: dir, runtime: runtime).entries().reversed(), to: b)
     let bytesA = try Data(contentsOf: a), bytesB = try Data(contentsOf: b)
     #expect(bytesA == bytesB)
-    #expect(sizes.files == 5 && sizes.zipped == Int64(bytesA.count))
+    #expect(sizes.files == 6 && sizes.zipped == Int64(bytesA.count))
 
     let archive = try Archive(url: a, accessMode: .read)
     let entries = Array(archive)
-    #expect(entries.map(\.path) == ["bootstrap", "cpanfile", "handler.pl", "lib/My/Helper.pm", "local/lib/perl5/Try/Tiny.pm"])
+    #expect(entries.map(\.path) == ["bootstrap", "cpanfile", "handler.pl", "lib/My/Helper.pm", "local/lib/perl5/Try/Tiny.pm",
+                                     "perl-lambda/bin/bootstrap"])
     for e in entries {
-        #expect(e.fileAttributes[.posixPermissions] as? Int == (e.path == "bootstrap" ? 0o755 : 0o644))
+        #expect(e.fileAttributes[.posixPermissions] as? Int == (e.path.hasSuffix("bootstrap") ? 0o755 : 0o644))
         #expect(e.fileAttributes[.modificationDate] as? Date == ReproducibleZip.timestamp)
     }
     var text = Data()
@@ -72,9 +86,9 @@ private func makeFunction() throws -> (dir: URL, bootstrap: String) {
 @Test func functionWithoutHandlerFails() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pl-empty-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    #expect(throws: PackageError.self) { try FunctionPackage(directory: dir, bootstrap: nil).entries() }
+    #expect(throws: PackageError.self) { try FunctionPackage(directory: dir).entries() }
     #expect(throws: PackageError.self) {
-        try FunctionPackage(directory: dir.appendingPathComponent("missing"), bootstrap: nil).entries()
+        try FunctionPackage(directory: dir.appendingPathComponent("missing")).entries()
     }
 }
 
@@ -105,7 +119,7 @@ private func makeFunction() throws -> (dir: URL, bootstrap: String) {
     // the bundled libc must not leak into the programs the handler starts
     #expect(!w.contains("export LD_LIBRARY_PATH"))
     let perl = LayerPackage.wrapper(moduleDirs: ["lib"], program: "libexec/perl", root: "/..")
-    #expect(perl.contains("here=${0%/*}/..\n"))
+    #expect(perl.contains("here=${self%/*}/.. ;"))
     #expect(perl.contains(#""$here/libexec/perl" "$@""#))
 }
 
@@ -125,14 +139,39 @@ private func makeFunction() throws -> (dir: URL, bootstrap: String) {
     #expect(!entries.contains { $0.path.hasSuffix(".pod") })
 }
 
-@Test func newestGlibcIsReadFromELFBytes() {
-    let elf: [UInt8] = [0x7f, 0x45, 0x4c, 0x46] + Array("\0GLIBC_2.2.5\0GLIBC_2.34\0GLIBC_2.17\0".utf8)
-    #expect(LayerPackage.newestGlibc([PackageEntry(path: "bin/bootstrap", source: .bytes(elf), executable: true)]) == 34)
-    let script = Array("#!/bin/sh GLIBC_2.99".utf8)
-    #expect(LayerPackage.newestGlibc([PackageEntry(path: "bootstrap", source: .bytes(script), executable: true)]) == 0)
-    // a package carrying its own loader and libc runs its binaries on them
-    let bundled = [PackageEntry(path: "bin/bootstrap", source: .bytes(elf), executable: true),
-                   PackageEntry(path: "lib/libc.so.6", source: .bytes(elf), executable: false),
-                   PackageEntry(path: "lib/ld-linux-x86-64.so.2", source: .bytes(elf), executable: true)]
-    #expect(LayerPackage.newestGlibc(bundled) == 0)
+/// The runtime as a function zip bundles it (`perl-lambda/`), unpacked and run: bin/perl and the root launcher
+/// (reached through a symlink, as an image's /var/runtime/bootstrap may be) find the bundled loader and modules.
+@Test func bundledRuntimeRunsFromWhereverItIsUnpacked() throws {
+    let fm = FileManager.default
+    let (entries, install) = try LayerPackage(bootstrap: "/bin/echo").entries(in: "perl-lambda")
+    #expect(entries.first?.path == "bootstrap")
+    #expect(entries.dropFirst().allSatisfy { $0.path.hasPrefix("perl-lambda/") })
+    #expect(entries.contains { $0.path == "perl-lambda/lib/libc.so.6" })
+    let root = fm.temporaryDirectory.appendingPathComponent("pl-runtime-\(UUID().uuidString)")
+    for e in entries {
+        let url = root.appendingPathComponent(e.path)
+        try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try e.contents().write(to: url)
+        try fm.setAttributes([.posixPermissions: e.executable ? 0o755 : 0o644], ofItemAtPath: url.path)
+    }
+    defer { try? fm.removeItem(at: root) }
+    func run(_ program: String, _ args: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: program)
+        p.arguments = args
+        p.environment = ["PATH": "/usr/bin:/bin"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+    let perl = root.appendingPathComponent("perl-lambda/bin/perl").path
+    let inc = try run(perl, ["-e", #"require Carp; printf "%vd %s", $^V, $INC{"Carp.pm"}"#])
+    #expect(inc.hasPrefix(install.version + " " + root.path + "/perl-lambda/bin/../perl5/"))
+    let link = fm.temporaryDirectory.appendingPathComponent("pl-runtime-link-\(UUID().uuidString)")
+    try fm.createSymbolicLink(atPath: link.path, withDestinationPath: root.appendingPathComponent("bootstrap").path)
+    defer { try? fm.removeItem(at: link) }
+    #expect(try run(link.path, ["through", "the", "loader"]) == "through the loader\n")
 }

@@ -4,12 +4,14 @@
 # and :build from the release binaries, then checks:
 #   1. the seed's three-line Dockerfile (FROM perl-lambda:base / COPY handler.pl / CMD) answers curl on -p 9000:8080
 #   2. `perl-lambda image build` of a function with a cpanfile (dependency vendored in local/lib/perl5)
-#   3. `perl-lambda package` → function.zip unzipped into a clean root, served by `perl-lambda serve` with its bootstrap
+#   3. `perl-lambda package` → function.zip (the runtime bundled in perl-lambda/) unzipped into a clean root, served
+#      by `perl-lambda serve` with its bootstrap
 #   4. `perl-lambda package --layer` mounted at /opt in a mount namespace where the system's perl is hidden,
 #      serving a `--no-bootstrap` function zip through /opt/bootstrap
 #   5. the same layer on an older glibc: a cached debootstrap'd Debian bullseye (glibc 2.31, older than AL2023's
 #      2.34) chroot with the layer at /opt: bin/bootstrap run plainly fails with a GLIBC_2.3x error, /opt/bootstrap
-#      (the bundled loader and libc) serves hello, a die, XS modules, and children that use the system's libc
+#      (the bundled loader and libc) serves hello, a die, XS modules, and children that use the system's libc;
+#      with no perl in the chroot either (like provided.al2023) and no layer, function.zip's own bootstrap serves
 # usage: t/docker/run.sh [BIN_DIR]   (default: .build/release; ROOTFS_CACHE overrides the rootfs cache path,
 #        BULLSEYE_ROOTFS the bullseye rootfs directory, default /var/cache/perl-lambda/bullseye-rootfs)
 set -uo pipefail
@@ -66,8 +68,14 @@ out=$("$cli" package "$fn" --bootstrap "$bin/bootstrap" -o "$work/function.zip" 
 check "package: function.zip written with a size report" "of the 50 MB direct-upload limit" "$out"
 "$cli" package "$fn" --bootstrap "$bin/bootstrap" -o "$work/function2.zip" >/dev/null 2>&1
 if cmp -s "$work/function.zip" "$work/function2.zip"; then ok "package: same input, same zip bytes"; else nok "package: zips differ"; fi
-listing=$(unzip -Z1 "$work/function.zip" | tr '\n' ' ')
-check "package: bootstrap, handler and local/lib/perl5 in the zip" "bootstrap cpanfile handler.pl local/lib/perl5/Try/Tiny.pm " "$listing"
+listing=$(unzip -Z1 "$work/function.zip" | grep -v '^perl-lambda/.*/' | tr '\n' ' ')
+check "package: bootstrap, handler, local/lib/perl5 (not local/bin, t/) in the zip" \
+    "bootstrap cpanfile handler.pl local/lib/perl5/Try/Tiny.pm " "$listing"
+missing= files=$(unzip -Z1 "$work/function.zip")
+for f in bin/bootstrap bin/perl lib/ld-linux-x86-64.so.2 lib/libc.so.6 lib/libperl.so.5.36 perl5/lib/strict.pm; do
+    grep -qx "perl-lambda/$f" <<<"$files" || missing="$missing perl-lambda/$f"
+done
+check "package: the runtime in perl-lambda/ (bootstrap, perl, loader, libc, libperl, core modules)" "missing: none" "missing:${missing:- none}"
 mkdir "$work/zip-root" && unzip -q "$work/function.zip" -d "$work/zip-root"
 port=$(serve_zip "$work/zip-root" "$work/zip-root/bootstrap")
 check "zip: unzipped function served with its own bootstrap" "\"from\":\"$work/zip-root/local/lib/perl5/Try/Tiny.pm\"" "$(invoke "$port")" "$work/serve-$port.log"
@@ -116,6 +124,9 @@ cat >"$work/enter.sh" <<'SH'
 r=$1 layer=$2 task=$3; shift 3
 mount --bind "$layer" "$r/opt" && mount --bind "$task" "$r/var/task" && mount --rbind /dev "$r/dev" \
     && mount -t proc proc "$r/proc" || exit 1
+# no perl on the system, as on provided.al2023: the runtime must bring its own
+for f in "$r"/usr/bin/perl "$r"/usr/bin/perl5.*; do [ -e "$f" ] && { mount --bind /dev/null "$f" || exit 1; }; done
+[ -d "$r/usr/lib/x86_64-linux-gnu/perl-base" ] && { mount -t tmpfs none "$r/usr/lib/x86_64-linux-gnu/perl-base" || exit 1; }
 exec chroot "$r" /usr/bin/env LAMBDA_TASK_ROOT=/var/task "$@"
 SH
 chmod +x "$work/enter.sh"
@@ -138,11 +149,11 @@ sub handle {
 1;
 PL
 if ! unshare --mount --propagation private true 2>/dev/null; then
-    skip=$((skip + 5)); echo "# SKIPPED (5 tests): unshare --mount is not permitted here, no chroot on an older glibc"
+    skip=$((skip + 8)); echo "# SKIPPED (8 tests): unshare --mount is not permitted here, no chroot on an older glibc"
 elif ! bullseye_rootfs; then
-    skip=$((skip + 5))
+    skip=$((skip + 8))
     echo "###########################################################################"
-    echo "# SKIPPED (5 tests): no Debian bullseye rootfs (debootstrap failed, above):  #"
+    echo "# SKIPPED (8 tests): no Debian bullseye rootfs (debootstrap failed, above):  #"
     echo "# the layer was NOT run on a glibc older than the build machine's            #"
     echo "###########################################################################"
 else
@@ -165,6 +176,20 @@ else
     check "old glibc: XS modules load; children run on the system's glibc 2.31, no LD_LIBRARY_PATH to the layer" \
         '{"xs":"sum=6 floor=2 O_RDONLY=0 child_libc=2.31 LD_LIBRARY_PATH="}' \
         "$(curl -sS --max-time 30 -XPOST "$url" -d '{"xs":1}' 2>&1)" "$work/serve-$port.log"
+    # provided.al2023 without a layer: the function zip alone, at /var/task
+    mkdir -p "$work/no-layer"
+    inside=(unshare --mount --propagation private "$work/enter.sh" "$bullseye" "$work/no-layer" "$work/zip-root")
+    out=$("${inside[@]}" sh -c 'command -v perl || echo "no perl"; ls /opt | wc -l' 2>&1)
+    check "old glibc, no perl, nothing in /opt (like provided.al2023 without layers)" "no perl"$'\n'"0" "$out"
+    port=$(free_port 19550)
+    "$cli" serve --task-root "$work/zip-root" --port "$port" handler.handle -- "${inside[@]}" /var/task/bootstrap handler.handle \
+        >"$work/serve-$port.log" 2>&1 &
+    pids+=($!)
+    wait_http "$port" || true
+    body=$(invoke "$port")
+    check "old glibc: function.zip's own bootstrap serves, with core modules from its perl-lambda/" \
+        '"strict":"/var/task/perl-lambda/perl5/' "$body" "$work/serve-$port.log"
+    check "old glibc: ... and the function's local/lib/perl5 dependency" '"from":"/var/task/local/lib/perl5/Try/Tiny.pm"' "$body"
 fi
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pids=()
 echo "# zip and layer: $(( $(date +%s) - t0 ))s"
