@@ -36,8 +36,10 @@ unit-test: deps
 	swift build --build-tests
 	swift test --skip-build
 
-# Perl-level tests: the codec inside bootstrap; the runtime's modules under plain perl and inside bootstrap.
+# Perl-level tests: the codec inside bootstrap; the runtime's modules under plain perl and inside bootstrap;
+# the C shim compiled against perl 5.32 (Amazon Linux 2023's) and 5.40 headers (from the Debian mirror).
 perl-test: release
+	t/perl-versions.sh
 	prove -v --exec '$(BOOTSTRAP) --script' t/codec.t
 	prove -I perl/lib t/perl/ t/psgi/
 	PERL_LAMBDA_BIN=$(RELEASE)/perl-lambda PERL_LAMBDA_BOOTSTRAP=$(BOOTSTRAP) prove --exec '$(BOOTSTRAP) --script' t/psgi/

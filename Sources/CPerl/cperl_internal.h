@@ -8,6 +8,23 @@
 #undef ref   /* perl.h macro clashes */
 #include "include/cperl.h"
 
+// Older perls than the build machine's 5.36 (Amazon Linux 2023's dnf installs 5.32; t/perl-versions.sh
+// compiles this target against it).
+#ifndef G_LIST
+#define G_LIST G_ARRAY
+#endif
+#ifndef SvIsBOOL
+#define SvIsBOOL(sv) 0   /* native booleans came with 5.36 */
+#endif
+#ifndef newAV_alloc_x
+static inline AV *cperl_newAV_alloc_x(pTHX_ SSize_t n) {
+    AV *av = newAV();
+    if (n > 0) av_extend(av, n - 1);
+    return av;
+}
+#define newAV_alloc_x(n) cperl_newAV_alloc_x(aTHX_ (n))
+#endif
+
 /// Registers DynaLoader and the runtime's XS functions (cperl_xs.c); perl_parse's xs_init.
 void cperl_xs_init(pTHX);
 /// The current invocation's stream callbacks (NULL when streaming is not possible).

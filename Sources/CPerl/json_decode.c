@@ -142,7 +142,7 @@ static SV *dec_array(pTHX_ dec_t *d) {
     {
         size_t n = d->stk_len - base;
         AV *av = newAV_alloc_x((SSize_t)n);
-        Copy(d->stk + base, AvARRAY(av), n, SV *);
+        if (n) Copy(d->stk + base, AvARRAY(av), n, SV *);
         AvFILLp(av) = (SSize_t)n - 1;
         d->stk_len = base;
         d->depth--;

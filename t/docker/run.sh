@@ -12,6 +12,8 @@
 #      2.34) chroot with the layer at /opt: bin/bootstrap run plainly fails with a GLIBC_2.3x error, /opt/bootstrap
 #      (the bundled loader and libc) serves hello, a die, XS modules, and children that use the system's libc;
 #      with no perl in the chroot either (like provided.al2023) and no layer, function.zip's own bootstrap serves
+#   6. images/al2023.Dockerfile (the layer in an OS-only image) on a stand-in for provided:al2023 built from that
+#      bullseye rootfs (perl removed, the real AWS RIE behind the provided images' entrypoint contract)
 # usage: t/docker/run.sh [BIN_DIR]   (default: .build/release; ROOTFS_CACHE overrides the rootfs cache path,
 #        BULLSEYE_ROOTFS the bullseye rootfs directory, default /var/cache/perl-lambda/bullseye-rootfs)
 set -uo pipefail
@@ -240,6 +242,32 @@ out=$(docker run --rm --entrypoint /bin/sh cpan-fn:test -c 'ls /var/task/local; 
 if [[ "$out" != *bin* && "$out" != *cache* ]]; then ok "image: no cpanm leftovers"; else nok "image: cpanm leftovers" "$out"; fi
 out=$(docker run --rm -e AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 hello-perl 2>&1)
 check "entrypoint on Lambda (AWS_LAMBDA_RUNTIME_API set) execs bootstrap" "127.0.0.1:1" "$out"
+
+# images/al2023.Dockerfile on a stand-in for provided:al2023 (bullseye: glibc 2.31, perl removed, the real RIE)
+rie=${RIE_BIN:-$repo/.cache/bin/aws-lambda-rie}
+[ -x "$rie" ] || scripts/fetch-rie.sh >/dev/null 2>&1 || true
+if ! bullseye_rootfs || [ ! -x "$rie" ]; then
+    skip=$((skip + 3)); echo "# SKIPPED (3 tests): no bullseye rootfs or no AWS RIE ($rie): provided:al2023 stand-in not built"
+else
+    ctx=$work/provided-ctx
+    mkdir -p "$ctx" && cp "$rie" "$ctx/aws-lambda-rie" && cp t/docker/provided/lambda-entrypoint.sh "$ctx/"
+    tar -C "$bullseye" --exclude=./opt --exclude=./var/task -cf - . | docker import - bullseye-minbase >/dev/null
+    if out=$(docker build -q -f t/docker/provided/Dockerfile -t provided:al2023-standin "$ctx" 2>&1); then
+        ok "stand-in provided:al2023 built (bullseye glibc 2.31, no perl, AWS RIE entrypoint)"
+        ctx=$work/al2023-ctx
+        mkdir -p "$ctx" && cp -a "$work/opt" "$ctx/perl-runtime" && cp -a "$work/code" "$ctx/function"
+        out=$(docker build -q -f images/al2023.Dockerfile --build-arg BASE_IMAGE=provided:al2023-standin -t al2023-fn:test "$ctx" 2>&1)
+        check "images/al2023.Dockerfile builds (runtime layer at /opt, /var/runtime/bootstrap a symlink to it)" "sha256:" "$out"
+        port=$(run_image al2023-fn:test)
+        body=$(invoke "$port")
+        check "provided:al2023 stand-in: docker run -p + curl through the AWS RIE → the function, core modules from /opt" \
+            '"strict":"/opt/perl5/' "$body"
+        check "... with its local/lib/perl5 dependency working" '"result":"caught boom"' "$body"
+        docker rm -f "$(cat "$work/cid")" >/dev/null
+    else
+        nok "stand-in provided:al2023 built" "$out"
+    fi
+fi
 
 echo "# docker: $(( $(date +%s) - t0 ))s"
 echo "# docker suite took $(elapsed)"
