@@ -66,5 +66,6 @@ echo "(cold start: median of $runs runs of docker start → first response, both
 printf '%-44s %10s\n' "debian:bookworm-slim (stand-in)" "$(size debian:bookworm-slim)"
 printf '%-44s %10s\n' "perl-lambda:build" "$(size perl-lambda:build)"
 
-"$bin/perl-lambda" package t/docker/hello --bootstrap "$bin/bootstrap" -o "$work/function.zip" | sed -n 's/^ *//p' | sed 's/^/function.zip: /' | tail -2
+"$bin/perl-lambda" package t/docker/hello --bootstrap "$bin/bootstrap" -o "$work/function.zip" | sed -n 's/^ *//p' | sed 's/^/function.zip (runtime inside): /' | tail -2
+"$bin/perl-lambda" package t/docker/hello --no-bootstrap -o "$work/code.zip" | sed -n 's/^ *//p' | sed 's/^/code.zip (for the layer):      /' | tail -2
 "$bin/perl-lambda" package --layer --bootstrap "$bin/bootstrap" -o "$work/layer.zip" | sed -n 's/^  //p' | sed 's/^/layer.zip:    /'

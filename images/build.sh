@@ -4,16 +4,17 @@
 #   images/build.sh [--bin DIR] [--tag-prefix NAME] [--base-image IMAGE]
 #       perl-lambda:base and perl-lambda:build from the binaries in DIR (default .build/release), which must
 #       have been built against the same perl as the image's (Debian bookworm's perl on a Debian 12 host).
-#   images/build.sh --from-source [--runtime-image IMAGE] [--tag TAG]
+#   images/build.sh --from-source [--runtime-image IMAGE] [--tag TAG] [--cli PATH]
 #       images/source.Dockerfile: compiles the bootstrap inside RUNTIME_IMAGE (default perl:5.40-slim)
-#       against its perl, with this host's Swift toolchain copied into the build context.
+#       against its perl, with this host's Swift toolchain copied into the build context; --cli takes a
+#       prebuilt perl-lambda (it does not link perl) instead of compiling it there too.
 # Extra `docker build` arguments go in DOCKER_BUILD_ARGS (e.g. "--network host" where the default bridge
 # has no route out, as on engines started with --iptables=false).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 bin=$root/.build/release prefix=perl-lambda base_image=debian:bookworm-slim from_source= tag=
-runtime_image=perl:5.40-slim
+runtime_image=perl:5.40-slim cli=
 while [ $# -gt 0 ]; do
     case $1 in
         --bin) bin=$2; shift ;;
@@ -22,7 +23,8 @@ while [ $# -gt 0 ]; do
         --from-source) from_source=1 ;;
         --runtime-image) runtime_image=$2; shift ;;
         --tag) tag=$2; shift ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        --cli) cli=$2; shift ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 64 ;;
     esac
     shift
@@ -53,7 +55,8 @@ fi
 # --from-source: the toolchain (without debugger, IDE and docs parts) and the package's sources
 swift_usr=$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")
 echo ">> context: Swift toolchain from $swift_usr, sources from $root"
-mkdir -p "$ctx/swift" "$ctx/src"
+mkdir -p "$ctx/swift" "$ctx/src" "$ctx/prebuilt"
+if [ -n "$cli" ]; then cp "$cli" "$ctx/prebuilt/perl-lambda"; strip "$ctx/prebuilt/perl-lambda" 2>/dev/null || true; fi
 tar -C "$(dirname "$swift_usr")" -cf - \
     --exclude='usr/bin/lldb*' --exclude='usr/bin/clangd' --exclude='usr/bin/sourcekit-lsp' --exclude='usr/bin/docc' \
     --exclude='usr/bin/swift-format' --exclude='usr/lib/liblldb*' --exclude='usr/lib/libsourcekitdInProc.so' \

@@ -12,7 +12,12 @@
 #                           host's (trimmed: no lldb/sourcekit/docs)
 #   src/                    Package.swift, Package.resolved, Sources/, Tests/, perl/ (and .build/checkouts +
 #                           .build/repositories when present, so no network is needed to resolve packages)
+#   prebuilt/               optional: a perl-lambda binary to use instead of compiling it here (it does not
+#                           link perl, so any build for a glibc no newer than the image's will do)
 #   lambda-entrypoint.sh
+# Tested (t/docker/run.sh) with a stand-in for perl:5.40-slim (perl 5.40.1 built from source into /usr/local,
+# t/docker/perl-slim). The dnf branch, for provided:al2023, has not run here (no Amazon Linux image or
+# repository is reachable); images/al2023.Dockerfile puts the prebuilt runtime layer on that image instead.
 ARG RUNTIME_IMAGE=perl:5.40-slim
 FROM ${RUNTIME_IMAGE} AS builder
 # perl (only if the image has none: provided:al2023), libperl + headers, and what swift needs to run and link
@@ -30,12 +35,14 @@ RUN set -eu; \
         || { echo "this perl has no shared libperl (built without -Duseshrplib): it cannot be embedded" >&2; exit 1; }
 COPY swift /opt/swift
 COPY src /src
+COPY prebuilt /prebuilt
 WORKDIR /src
 ENV PATH=/opt/swift/usr/bin:$PATH
 RUN swift build -c release --static-swift-stdlib --product bootstrap \
-    && swift build -c release --static-swift-stdlib --product perl-lambda \
     && install -D -m 0755 .build/release/bootstrap /out/bootstrap \
-    && install -D -m 0755 .build/release/perl-lambda /out/perl-lambda
+    && if [ -x /prebuilt/perl-lambda ]; then install -m 0755 /prebuilt/perl-lambda /out/perl-lambda; \
+       else swift build -c release --static-swift-stdlib --product perl-lambda \
+            && install -m 0755 .build/release/perl-lambda /out/perl-lambda; fi
 
 FROM ${RUNTIME_IMAGE}
 # provided:al2023 has no perl and Debian's slim images only perl-base: then install libperl and the core modules

@@ -14,6 +14,9 @@
 #      with no perl in the chroot either (like provided.al2023) and no layer, function.zip's own bootstrap serves
 #   6. images/al2023.Dockerfile (the layer in an OS-only image) on a stand-in for provided:al2023 built from that
 #      bullseye rootfs (perl removed, the real AWS RIE behind the provided images' entrypoint contract)
+#   7. images/source.Dockerfile on a stand-in for perl:5.40-slim (t/docker/perl-slim: perl 5.40.1 built from
+#      source into /usr/local): the bootstrap compiled against that perl inside it, then the seed Dockerfile on it
+#      (slowest part, about 10 minutes; QUICK=1 skips it, loudly)
 # usage: t/docker/run.sh [BIN_DIR]   (default: .build/release; ROOTFS_CACHE overrides the rootfs cache path,
 #        BULLSEYE_ROOTFS the bullseye rootfs directory, default /var/cache/perl-lambda/bullseye-rootfs)
 set -uo pipefail
@@ -266,6 +269,34 @@ else
         docker rm -f "$(cat "$work/cid")" >/dev/null
     else
         nok "stand-in provided:al2023 built" "$out"
+    fi
+fi
+
+# images/source.Dockerfile on a stand-in for perl:5.40-slim (perl 5.40.1 built from source into /usr/local, not
+# threaded, libperl.so only in its CORE directory): the bootstrap compiled inside it against that perl
+if [ -n "${QUICK:-}" ]; then
+    skip=$((skip + 4)); echo "# SKIPPED (4 tests, QUICK set): images/source.Dockerfile on the perl:5.40-slim stand-in"
+else
+    t1=$(date +%s)
+    out=$(docker build -q --network host --build-arg MIRROR="$(debian_mirror)" -t perl:5.40-slim t/docker/perl-slim 2>&1) \
+        && out=$(DOCKER_BUILD_ARGS="--network host" images/build.sh --from-source --runtime-image perl:5.40-slim \
+                 --tag perl-lambda:source-5.40 --cli "$bin/perl-lambda" 2>&1)
+    if [ $? -eq 0 ]; then
+        ok "images/source.Dockerfile builds the bootstrap inside the perl:5.40-slim stand-in ($(( $(date +%s) - t1 ))s)"
+        ctx=$work/slim-fn
+        mkdir -p "$ctx" && cp t/docker/perl-slim/handler.pl "$ctx/"
+        printf 'FROM perl-lambda:source-5.40\nCOPY handler.pl /var/task/\nCMD [ "handler.handle" ]\n' >"$ctx/Dockerfile"
+        docker build -q -t slim-fn:test "$ctx" >/dev/null 2>&1
+        port=$(run_image slim-fn:test)
+        body=$(invoke "$port")
+        check "perl 5.40 image: the seed Dockerfile on it answers curl, embedding /usr/local's perl 5.40.1" \
+            '"strict":"/usr/local/lib/perl5/5.40.1/strict.pm"' "$body"
+        check "perl 5.40 image: JSON booleans and \$context" '"flag":true' "$body"
+        check "perl 5.40 image: a die is the function's error" '"errorMessage":"boom from perl v5.40.1"' \
+            "$(curl -sS --max-time 30 -XPOST "http://127.0.0.1:$port/2015-03-31/functions/function/invocations" -d '{"die":1}' 2>&1)"
+        docker rm -f "$(cat "$work/cid")" >/dev/null
+    else
+        nok "images/source.Dockerfile on the perl:5.40-slim stand-in" "$(echo "$out" | tail -30)"
     fi
 fi
 
