@@ -17,7 +17,7 @@
 #   lambda-entrypoint.sh
 # Tested (t/docker/run.sh) with a stand-in for perl:5.40-slim (perl 5.40.1 built from source into /usr/local,
 # t/docker/perl-slim). The dnf branch, for provided:al2023, has not run here (no Amazon Linux image or
-# repository is reachable); images/al2023.Dockerfile puts the prebuilt runtime layer on that image instead.
+# repository is reachable); `perl-lambda image build --bundle-runtime` puts the prebuilt runtime layer on that image instead.
 ARG RUNTIME_IMAGE=perl:5.40-slim
 FROM ${RUNTIME_IMAGE} AS builder
 # perl (only if the image has none: provided:al2023), libperl + headers, and what swift needs to run and link

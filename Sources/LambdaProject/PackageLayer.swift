@@ -187,4 +187,11 @@ extension PackageEntry {
         }
         return PackageEntry(path: name, source: .file(path), executable: true)
     }
+
+    /// Deletes the temporary copies `strippedExecutable` made for `entries`.
+    public static func removeTemporaryCopies(_ entries: [PackageEntry]) {
+        for case .file(let path) in entries.map(\.source) where path.contains("/perl-lambda-strip-") {
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
 }

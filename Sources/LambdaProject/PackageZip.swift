@@ -33,6 +33,14 @@ public struct PackageEntry: Equatable {
         return PackageEntry(path: path, source: .file(source), executable: mode & 0o111 != 0)
     }
 
+    /// Writes the file at `path` under `root` (0755 or 0644), creating its folders.
+    public func write(under root: URL) throws {
+        let url = root.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try contents().write(to: url)
+        try FileManager.default.setAttributes([.posixPermissions: executable ? 0o755 : 0o644], ofItemAtPath: url.path)
+    }
+
     func contents() throws -> Data {
         switch source {
         case .bytes(let b): return Data(b)
@@ -59,7 +67,7 @@ public struct PackageSizes: Equatable {
         let upload = 100 * Double(zipped) / Double(LambdaLimits.zippedUpload)
         let total = 100 * Double(unzipped) / Double(LambdaLimits.unzipped)
         return [
-            "\(files) files, \(LambdaLimits.megabytes(zipped)) zipped (\(String(format: "%.0f", upload))% of the 50 MB direct-upload limit)",
+            "\(files) file\(files == 1 ? "" : "s"), \(LambdaLimits.megabytes(zipped)) zipped (\(String(format: "%.0f", upload))% of the 50 MB direct-upload limit)",
             "\(LambdaLimits.megabytes(unzipped)) unzipped (\(String(format: "%.0f", total))% of the 250 MB limit for "
                 + (layer ? "a function and all its layers)" : "the function plus its layers)"),
         ]

@@ -18,8 +18,14 @@ struct ImageBuildCommand: ParsableCommand {
             `cpanm --installdeps -L local .` runs in a build stage FROM the matching build image (BASE with tag \
             `build` for `base`), so XS modules compile against the perl the function runs with; the final image \
             is BASE plus /var/task. Needs a running Docker daemon.
+            --bundle-runtime builds on an OS-only base instead (default \(ImageBuild.osOnlyBase)): the runtime \
+            of `perl-lambda package --layer` (its own perl, libperl and C library) goes to /opt and the base \
+            image's /var/runtime/bootstrap points at it; its entrypoint then runs the function (locally under the \
+            AWS RIE that image ships). CPAN modules are installed in perl-lambda:build, whose perl is the bundled one.
               perl-lambda image build my-function --tag my-function:latest
               docker run -p 9000:8080 my-function:latest
+              perl-lambda image build my-function --bundle-runtime --tag my-function:al2023
+              perl-lambda image build my-function --bundle-runtime --print-dockerfile
             """)
 
     @Argument(help: "The function's directory.")
@@ -28,8 +34,16 @@ struct ImageBuildCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The image's name (default: DIR's name:latest).")
     var tag: String?
 
-    @Option(name: .long, help: "The base image.")
-    var base: String = "perl-lambda:base"
+    @Option(name: .long, help: "The base image (default: perl-lambda:base; with --bundle-runtime \(ImageBuild.osOnlyBase)).")
+    var base: String?
+
+    @Flag(name: .long, help: "Put the runtime into the image (at /opt), for OS-only bases such as provided:al2023.")
+    var bundleRuntime = false
+
+    @OptionGroup(title: "With --bundle-runtime") var runtime: RuntimeOptions
+
+    @Flag(name: .long, help: "Print the Dockerfile and stop (nothing is built).")
+    var printDockerfile = false
 
     @Option(name: .long, help: "The image that installs the cpanfile's modules (default: derived from --base).")
     var buildImage: String?
@@ -44,17 +58,32 @@ struct ImageBuildCommand: ParsableCommand {
         let started = Date()
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let build = ImageBuild(directory: URL(fileURLWithPath: directory, relativeTo: cwd), tag: tag, handler: handler,
-                               base: base, buildImage: buildImage)
+                               base: base, buildImage: buildImage, bundlesRuntime: bundleRuntime)
         do {
             try build.validate()
+            if printDockerfile {
+                print(build.dockerfile(), terminator: "")
+                return
+            }
             let docker = try Docker.locate()
             try docker.checkDaemon()
-            let dockerfile = FileManager.default.temporaryDirectory.appendingPathComponent("perl-lambda-\(getpid()).Dockerfile")
+            let fm = FileManager.default
+            let scratch = fm.temporaryDirectory.appendingPathComponent("perl-lambda-image-\(getpid())")
+            try fm.createDirectory(at: scratch, withIntermediateDirectories: true)
+            defer { try? fm.removeItem(at: scratch) }
+            let dockerfile = scratch.appendingPathComponent("Dockerfile")
             try Data(build.dockerfile().utf8).write(to: dockerfile)
-            defer { try? FileManager.default.removeItem(at: dockerfile) }
+            var context: URL?
+            if bundleRuntime {
+                let entries = try runtime.entries()
+                defer { PackageEntry.removeTemporaryCopies(entries) }
+                context = scratch.appendingPathComponent("context")
+                try build.writeContext(runtime: entries, to: context!)
+            }
             print(">> building \(build.tag) from \(build.directory.path) on \(build.base)"
                   + (build.hasCpanfile ? " (cpanfile: installing dependencies in \(build.buildImage))" : ""))
-            let status = try docker.run(build.buildArguments(dockerfilePath: dockerfile.path, extra: dockerArg)) { line in
+            let arguments = build.buildArguments(dockerfilePath: dockerfile.path, context: context, extra: dockerArg)
+            let status = try docker.run(arguments) { line in
                 guard !line.hasPrefix(" ---> ") && !line.hasPrefix("Removing intermediate") && !line.isEmpty else { return }
                 guard !line.contains("legacy builder is deprecated"), !line.hasPrefix("            ") else { return }
                 print("   " + line)
@@ -70,6 +99,8 @@ struct ImageBuildCommand: ParsableCommand {
             print(">> run it: docker run -p 9000:8080 \(build.tag)")
             if size > LambdaLimits.image { throw ImageError("the image is larger than Lambda's 10 GB limit for container images") }
         } catch let error as ImageError {
+            throw CLIError(error.description)
+        } catch let error as PackageError {
             throw CLIError(error.description)
         }
     }

@@ -28,43 +28,28 @@ struct PackageCommand: ParsableCommand {
     @Flag(name: .long, help: "Package the runtime as a layer (unpacked under /opt) instead of a function.")
     var layer = false
 
-    @Option(name: .long, help: "The bootstrap to package (default: `bootstrap` beside this program).")
-    var bootstrap: String?
-
     @Flag(name: .long, help: "Leave the runtime (bootstrap, perl-lambda/) out of the function zip: it comes from a layer.")
     var noBootstrap = false
 
-    @Option(name: .long, help: "The perl whose libperl and core modules go with the runtime (the one the bootstrap was built against).")
-    var perl: String = "perl"
+    @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
         let fm = FileManager.default
         let cwd = URL(fileURLWithPath: fm.currentDirectoryPath)
         let out = URL(fileURLWithPath: output ?? (layer ? "perl-runtime-layer.zip" : "function.zip"), relativeTo: cwd).standardizedFileURL
-        let runtime = bootstrap ?? FunctionOptions.besideExecutable("bootstrap")
         do {
             let entries: [PackageEntry]
             if layer {
-                let (layerEntries, install) = try LayerPackage(bootstrap: runtime, perl: perl).entries()
-                say("layer: perl \(install.version) from \(install.interpreter), runtime \(runtime)")
-                entries = layerEntries
+                entries = try runtime.entries()
             } else {
                 let dir = URL(fileURLWithPath: directory, relativeTo: cwd).standardizedFileURL
                 var package = FunctionPackage(directory: dir)
-                if !noBootstrap {
-                    let (runtimeEntries, install) = try LayerPackage(bootstrap: runtime, perl: perl).entries(in: "perl-lambda")
-                    package.runtime = runtimeEntries
-                    say("runtime: perl \(install.version) from \(install.interpreter), runtime \(runtime) (bundled in perl-lambda/)")
-                }
+                if !noBootstrap { package.runtime = try runtime.entries(in: "perl-lambda") }
                 if out.path.hasPrefix(dir.path + "/") { package.exclude.insert(String(out.path.dropFirst(dir.path.count + 1))) }
                 entries = try package.entries()
                 say("function: \(dir.path)" + (noBootstrap ? " (no runtime: use it with the perl-lambda layer)" : ""))
             }
-            defer {  // stripped copies of the bootstrap
-                for case .file(let path) in entries.map(\.source) where path.contains("/perl-lambda-strip-") {
-                    try? fm.removeItem(atPath: path)
-                }
-            }
+            defer { PackageEntry.removeTemporaryCopies(entries) }
             let sizes = try ReproducibleZip.write(entries, to: out)
             say("wrote \(out.path)")
             for line in sizes.report(layer: layer) { say("  " + line) }

@@ -68,3 +68,36 @@ private func folder(_ files: [String: String]) throws -> URL {
         #expect("\(error)".contains("the Docker daemon is not running at unix:///x.sock: Cannot connect"))
     }
 }
+
+@Test func bundledRuntimeGoesToOptOnAnOSOnlyBase() throws {
+    let b = ImageBuild(directory: try folder(["handler.pl": "1;"]), bundlesRuntime: true)
+    #expect(b.base == "public.ecr.aws/lambda/provided:al2023")
+    let d = b.dockerfile()
+    #expect(d.contains("FROM public.ecr.aws/lambda/provided:al2023\n# the perl-lambda runtime"))
+    #expect(d.contains("COPY perl-lambda-runtime/ /opt/\n"))
+    #expect(d.contains("ln -sf /opt/bootstrap /var/runtime/bootstrap && /var/runtime/bootstrap --version\n"))
+    #expect(d.hasSuffix("COPY function/ /var/task/\nCMD [\"handler.handle\"]\n"))
+    let context = URL(fileURLWithPath: "/tmp/ctx")
+    #expect(b.buildArguments(dockerfilePath: "/tmp/D", context: context).last == "/tmp/ctx")
+
+    // with a cpanfile the modules compile in perl-lambda:build, whose perl is the one bundled
+    let c = ImageBuild(directory: try folder(["handler.pl": "1;", "cpanfile": "requires 'JSON';"]), base: "my/al2023:1",
+                       bundlesRuntime: true)
+    #expect(c.dockerfile().contains("FROM perl-lambda:build AS deps\nWORKDIR /var/task\nCOPY function/ /var/task/\n"))
+    #expect(c.dockerfile().contains("FROM my/al2023:1\n# the perl-lambda runtime"))
+    #expect(c.dockerfile().contains("COPY --from=deps /var/task /var/task\nCMD"))
+}
+
+@Test func bundledContextHoldsThePackagedFilesAndTheRuntime() throws {
+    let dir = try folder(["handler.pl": "sub handle { 1 }\n1;\n", "Dockerfile": "FROM x\n", ".env": "SECRET=1\n"])
+    let ctx = FileManager.default.temporaryDirectory.appendingPathComponent("pl-ctx-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: ctx) }
+    let runtime = [PackageEntry(path: "bootstrap", source: .bytes(Array("#!/bin/sh\n".utf8)), executable: true),
+                   PackageEntry(path: "perl5/lib/strict.pm", source: .bytes(Array("1;\n".utf8)), executable: false)]
+    try ImageBuild(directory: dir, bundlesRuntime: true).writeContext(runtime: runtime, to: ctx)
+    let files = try FileManager.default.subpathsOfDirectory(atPath: ctx.path).sorted()
+    #expect(files == ["function", "function/handler.pl", "perl-lambda-runtime", "perl-lambda-runtime/bootstrap",
+                      "perl-lambda-runtime/perl5", "perl-lambda-runtime/perl5/lib", "perl-lambda-runtime/perl5/lib/strict.pm"])
+    let mode = try FileManager.default.attributesOfItem(atPath: ctx.path + "/perl-lambda-runtime/bootstrap")[.posixPermissions]
+    #expect((mode as? NSNumber)?.intValue == 0o755)
+}

@@ -144,16 +144,12 @@ private func makeFunction() throws -> (dir: URL, runtime: [PackageEntry]) {
 @Test func bundledRuntimeRunsFromWhereverItIsUnpacked() throws {
     let fm = FileManager.default
     let (entries, install) = try LayerPackage(bootstrap: "/bin/echo").entries(in: "perl-lambda")
+    defer { PackageEntry.removeTemporaryCopies(entries) }
     #expect(entries.first?.path == "bootstrap")
     #expect(entries.dropFirst().allSatisfy { $0.path.hasPrefix("perl-lambda/") })
     #expect(entries.contains { $0.path == "perl-lambda/lib/libc.so.6" })
     let root = fm.temporaryDirectory.appendingPathComponent("pl-runtime-\(UUID().uuidString)")
-    for e in entries {
-        let url = root.appendingPathComponent(e.path)
-        try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try e.contents().write(to: url)
-        try fm.setAttributes([.posixPermissions: e.executable ? 0o755 : 0o644], ofItemAtPath: url.path)
-    }
+    for e in entries { try e.write(under: root) }
     defer { try? fm.removeItem(at: root) }
     func run(_ program: String, _ args: [String]) throws -> String {
         let p = Process()

@@ -12,8 +12,9 @@
 #      2.34) chroot with the layer at /opt: bin/bootstrap run plainly fails with a GLIBC_2.3x error, /opt/bootstrap
 #      (the bundled loader and libc) serves hello, a die, XS modules, and children that use the system's libc;
 #      with no perl in the chroot either (like provided.al2023) and no layer, function.zip's own bootstrap serves
-#   6. images/al2023.Dockerfile (the layer in an OS-only image) on a stand-in for provided:al2023 built from that
-#      bullseye rootfs (perl removed, the real AWS RIE behind the provided images' entrypoint contract)
+#   6. `perl-lambda image build --bundle-runtime` (the layer's runtime in an OS-only image) on a stand-in for
+#      provided:al2023 built from that bullseye rootfs (perl removed, the real AWS RIE behind the provided
+#      images' entrypoint contract)
 #   7. images/source.Dockerfile on a stand-in for perl:5.40-slim (t/docker/perl-slim: perl 5.40.1 built from
 #      source into /usr/local): the bootstrap compiled against that perl inside it, then the seed Dockerfile on it
 #      (slowest part, about 10 minutes; QUICK=1 skips it, loudly)
@@ -246,26 +247,27 @@ if [[ "$out" != *bin* && "$out" != *cache* ]]; then ok "image: no cpanm leftover
 out=$(docker run --rm -e AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 hello-perl 2>&1)
 check "entrypoint on Lambda (AWS_LAMBDA_RUNTIME_API set) execs bootstrap" "127.0.0.1:1" "$out"
 
-# images/al2023.Dockerfile on a stand-in for provided:al2023 (bullseye: glibc 2.31, perl removed, the real RIE)
+# `perl-lambda image build --bundle-runtime` on a stand-in for provided:al2023 (bullseye: glibc 2.31, perl removed,
+# the real AWS RIE behind the provided images' entrypoint contract)
 rie=${RIE_BIN:-$repo/.cache/bin/aws-lambda-rie}
 [ -x "$rie" ] || scripts/fetch-rie.sh >/dev/null 2>&1 || true
 if ! bullseye_rootfs || [ ! -x "$rie" ]; then
-    skip=$((skip + 3)); echo "# SKIPPED (3 tests): no bullseye rootfs or no AWS RIE ($rie): provided:al2023 stand-in not built"
+    skip=$((skip + 4)); echo "# SKIPPED (4 tests): no bullseye rootfs or no AWS RIE ($rie): provided:al2023 stand-in not built"
 else
     ctx=$work/provided-ctx
     mkdir -p "$ctx" && cp "$rie" "$ctx/aws-lambda-rie" && cp t/docker/provided/lambda-entrypoint.sh "$ctx/"
     tar -C "$bullseye" --exclude=./opt --exclude=./var/task -cf - . | docker import - bullseye-minbase >/dev/null
     if out=$(docker build -q -f t/docker/provided/Dockerfile -t provided:al2023-standin "$ctx" 2>&1); then
         ok "stand-in provided:al2023 built (bullseye glibc 2.31, no perl, AWS RIE entrypoint)"
-        ctx=$work/al2023-ctx
-        mkdir -p "$ctx" && cp -a "$work/opt" "$ctx/perl-runtime" && cp -a "$work/code" "$ctx/function"
-        out=$(docker build -q -f images/al2023.Dockerfile --build-arg BASE_IMAGE=provided:al2023-standin -t al2023-fn:test "$ctx" 2>&1)
-        check "images/al2023.Dockerfile builds (runtime layer at /opt, /var/runtime/bootstrap a symlink to it)" "sha256:" "$out"
+        out=$("$cli" image build "$fn" --bundle-runtime --base provided:al2023-standin --bootstrap "$bin/bootstrap" \
+              --tag al2023-fn:test 2>&1)
+        check "image build --bundle-runtime: runtime at /opt, cpanfile installed in perl-lambda:build" \
+            "of Lambda's 10 GB image limit" "$out"
         port=$(run_image al2023-fn:test)
         body=$(invoke "$port")
         check "provided:al2023 stand-in: docker run -p + curl through the AWS RIE → the function, core modules from /opt" \
             '"strict":"/opt/perl5/' "$body"
-        check "... with its local/lib/perl5 dependency working" '"result":"caught boom"' "$body"
+        check "... with its local/lib/perl5 dependency" '"from":"/var/task/local/lib/perl5/Try/Tiny.pm"' "$body"
         docker rm -f "$(cat "$work/cid")" >/dev/null
     else
         nok "stand-in provided:al2023 built" "$out"
@@ -292,7 +294,7 @@ else
         check "perl 5.40 image: the seed Dockerfile on it answers curl, embedding /usr/local's perl 5.40.1" \
             '"strict":"/usr/local/lib/perl5/5.40.1/strict.pm"' "$body"
         check "perl 5.40 image: JSON booleans and \$context" '"flag":true' "$body"
-        check "perl 5.40 image: a die is the function's error" '"errorMessage":"boom from perl v5.40.1"' \
+        check "perl 5.40 image: a die is the function's error" '"errorMessage":"boom from perl v5.40.1' \
             "$(curl -sS --max-time 30 -XPOST "http://127.0.0.1:$port/2015-03-31/functions/function/invocations" -d '{"die":1}' 2>&1)"
         docker rm -f "$(cat "$work/cid")" >/dev/null
     else
