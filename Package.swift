@@ -59,12 +59,7 @@ let package = Package(
         // The bootstrap's Runtime API client and event loop.
         .target(
             name: "LambdaRuntime",
-            dependencies: [
-                "PerlBridge", "LambdaWire", "CPerl",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
+            dependencies: ["PerlBridge", "LambdaWire", "CPerl"],
             swiftSettings: hotPath
         ),
         .executableTarget(name: "bootstrap", dependencies: ["LambdaRuntime"]),

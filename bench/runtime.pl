@@ -14,7 +14,7 @@ use File::Temp qw(tempdir);
 use Cwd qw(abs_path);
 
 my $root      = abs_path('.');
-my $bootstrap = "$root/.build/release/bootstrap";
+my $bootstrap = $ENV{PERL_LAMBDA_BOOTSTRAP} // "$root/.build/release/bootstrap";
 my $rie       = "$root/.cache/bin/aws-lambda-rie";
 my $hello     = "$root/examples/hello";
 my $runs      = $ENV{BENCH_COLD_RUNS} // 40;

@@ -1,21 +1,19 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import NIOCore
-import NIOEmbedded
-import NIOHTTP1
+import LambdaWire
 
-/// One keep-alive HTTP/1.1 client connection driven entirely by the calling thread: responses are parsed
-/// by SwiftNIO's HTTP/1 decoder (HTTPResponseDecoder) in an EmbeddedChannel, request bytes framed by
-/// `HTTPRequestBytes` go out over a blocking TCP socket with TCP_NODELAY. No event loop thread, no
-/// thread hop per request: the interpreter's thread talks to the Runtime API directly.
+/// One keep-alive HTTP/1.1 client connection driven entirely by the calling thread: request bytes framed by
+/// `HTTPRequestBytes` go out over a blocking TCP socket with TCP_NODELAY, responses are read by LambdaWire's
+/// `HTTPResponseParser`. No event loop thread, no thread hop per request: the interpreter's thread talks to
+/// the Runtime API directly.
 final class BlockingHTTPConnection {
     struct Closed: Error {}
 
     private let fd: Int32
-    private let channel = EmbeddedChannel()
-    private var readBuffer: ByteBuffer
-    private let decoder = HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)
+    private var parser = HTTPResponseParser()
+    private var readBuffer = [UInt8](repeating: 0, count: 64 << 10)
+    private var headRequest = false
 
     init(host: String, port: Int) throws {
         var hints = addrinfo()
@@ -46,50 +44,37 @@ final class BlockingHTTPConnection {
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         self.fd = fd
-        readBuffer = channel.allocator.buffer(capacity: 64 << 10)
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: port)).wait()
     }
 
-    deinit {
-        _ = try? channel.finish()
-        close(fd)
-    }
+    deinit { close(fd) }
 
     /// Writes request bytes to the socket (one write: one packet with TCP_NODELAY).
     func send(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try writeAll($0) }
     }
 
-    /// Tells the response decoder which request the next response answers (it must know HEAD
-    /// requests, whose responses have no body). The request bytes are sent separately.
-    func expectResponse(to method: HTTPMethod, uri: String) {
-        decoder.write(data: .head(HTTPRequestHead(version: .http1_1, method: method, uri: uri)))
+    /// Tells the parser which request the next response answers (the answer to a HEAD has no body). The
+    /// request bytes are sent separately.
+    func expectResponse(to method: String) {
+        headRequest = method == "HEAD"
     }
 
-    /// Reads until one whole response has been decoded.
-    func receive() throws -> (head: HTTPResponseHead, body: ByteBuffer) {
-        var head: HTTPResponseHead?
-        var body = channel.allocator.buffer(capacity: 0)
+    /// Reads until one whole response has arrived. A malformed one throws `HTTPParseError`; the connection
+    /// is then of no further use.
+    func receive() throws -> HTTPResponse {
         while true {
-            while let part = try channel.readInbound(as: HTTPClientResponsePart.self) {
-                switch part {
-                case .head(let h): head = h
-                case .body(var chunk):
-                    if body.readableBytes == 0 { body = chunk } else { body.writeBuffer(&chunk) }
-                case .end:
-                    guard let head else { throw RuntimeAPIError("malformed response from the Runtime API") }
-                    return (head, body)
-                }
-            }
-            readBuffer.clear()
-            let n = readBuffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 64 << 10) { ptr in
+            if let response = try parser.next(headRequest: headRequest) { return response }
+            let n = readBuffer.withUnsafeMutableBytes { ptr -> Int in
                 var r: Int
                 repeat { r = read(fd, ptr.baseAddress, ptr.count) } while r < 0 && errno == EINTR
-                return max(r, 0)
+                return r
             }
-            if n == 0 { throw Closed() }
-            try channel.writeInbound(readBuffer)
+            if n <= 0 {
+                parser.finish()
+                if let response = try parser.next(headRequest: headRequest) { return response }
+                throw Closed()
+            }
+            parser.append(readBuffer[0..<n])
         }
     }
 

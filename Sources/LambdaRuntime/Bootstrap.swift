@@ -91,9 +91,9 @@ public enum Bootstrap {
     }
 
     /// Connects to the Runtime API and runs `body`.
-    static func withClient(_ config: RuntimeConfiguration, log: RuntimeLog, _ body: (NIORuntimeClient) -> Int32) -> Int32 {
+    static func withClient(_ config: RuntimeConfiguration, log: RuntimeLog, _ body: (RuntimeHTTPClient) -> Int32) -> Int32 {
         do {
-            let client = try NIORuntimeClient(endpoint: config.runtimeAPI)
+            let client = try RuntimeHTTPClient(endpoint: config.runtimeAPI)
             try client.connect()
             return body(client)
         } catch {

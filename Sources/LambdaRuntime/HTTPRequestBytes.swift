@@ -1,6 +1,6 @@
 /// HTTP/1.1 request framing for the Runtime API client: request lines, headers and chunked-body
 /// framing, written straight into a byte array (no pipeline pass per request on the hot path).
-/// Responses are parsed by SwiftNIO's HTTP/1 decoder (see `BlockingHTTPConnection`).
+/// Responses are read by LambdaWire's `HTTPResponseParser` (see `BlockingHTTPConnection`).
 enum HTTPRequestBytes {
     /// `METHOD uri HTTP/1.1` + headers + blank line.
     static func head(method: String, uri: String, headers: [(String, String)]) -> [UInt8] {

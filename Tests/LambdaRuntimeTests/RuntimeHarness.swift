@@ -33,14 +33,14 @@ final class LogFile: @unchecked Sendable {
     var text: String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 }
 
-/// Loads `handler` from `root`, then runs `body` with a real `NIORuntimeClient` + `RuntimeLoop` connected to
+/// Loads `handler` from `root`, then runs `body` with a real `RuntimeHTTPClient` + `RuntimeLoop` connected to
 /// `server`, all on the interpreter's thread.
 func withRuntime<T>(_ server: MockRuntimeAPI, _ root: TaskRoot, handler: String = "handler.handle", log: LogFile = LogFile(),
-                    _ body: @escaping (RuntimeLoop, NIORuntimeClient, PerlInterpreter) throws -> T) async throws -> T {
+                    _ body: @escaping (RuntimeLoop, RuntimeHTTPClient, PerlInterpreter) throws -> T) async throws -> T {
     try await RuntimePerlHost.shared.run { perl in
         let loaded = perl.loadHandler(taskRoot: root.path, handler: handler)
         guard loaded.isSuccess else { throw MockError("loading \(handler) failed: \(loaded)") }
-        let client = try NIORuntimeClient(endpoint: server.endpoint)
+        let client = try RuntimeHTTPClient(endpoint: server.endpoint)
         let loop = RuntimeLoop(interpreter: perl, client: client, log: RuntimeLog(format: .text, minimum: .info, fd: log.fd))
         return try body(loop, client, perl)
     }

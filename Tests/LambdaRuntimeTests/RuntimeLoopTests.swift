@@ -4,7 +4,7 @@ import LambdaWire
 import NIOHTTP1
 import Testing
 
-@Suite("RuntimeLoop + NIORuntimeClient against a mock Runtime API", .timeLimit(.minutes(1)))
+@Suite("RuntimeLoop + RuntimeHTTPClient against a mock Runtime API", .timeLimit(.minutes(1)))
 struct RuntimeLoopTests {
     static let echo = """
     sub handle { my ($p, $c) = @_;

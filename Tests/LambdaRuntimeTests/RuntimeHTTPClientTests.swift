@@ -36,24 +36,24 @@ func unusedPort() throws -> Int {
     return port
 }
 
-@Suite("NIORuntimeClient", .timeLimit(.minutes(1)))
-struct NIORuntimeClientTests {
+@Suite("RuntimeHTTPClient", .timeLimit(.minutes(1)))
+struct RuntimeHTTPClientTests {
     @Test(arguments: ["localhost", "host:", ":9001", "host:port", "", "host:-", "host:0", "host:65536"])
     func invalidEndpointsAreRejected(_ endpoint: String) throws {
-        let error = #expect(throws: RuntimeAPIError.self) { _ = try NIORuntimeClient(endpoint: endpoint) }
+        let error = #expect(throws: RuntimeAPIError.self) { _ = try RuntimeHTTPClient(endpoint: endpoint) }
         #expect(error?.description == "AWS_LAMBDA_RUNTIME_API must be host:port, got '\(endpoint)'")
     }
 
     @Test(arguments: ["127.0.0.1:9001", "localhost:1", "[::1]:9001", "runtime.example:65535"])
     func validEndpointsAreAccepted(_ endpoint: String) throws {
-        _ = try NIORuntimeClient(endpoint: endpoint)
+        _ = try RuntimeHTTPClient(endpoint: endpoint)
     }
 
     @Test func unreachableRuntimeAPIIsReportedAtConnect() async throws {
         let port = try unusedPort()
         let message = try await blocking { () -> String in
             do {
-                try NIORuntimeClient(endpoint: "127.0.0.1:\(port)").connect()
+                try RuntimeHTTPClient(endpoint: "127.0.0.1:\(port)").connect()
                 return "connected"
             } catch { return "\(error)" }
         }
@@ -67,7 +67,7 @@ struct NIORuntimeClientTests {
             let endpoint = server.endpoint
             let (headers, body, nextError) = try await blocking { () -> (InvocationHeaders, [UInt8], String) in
                 return try { () throws -> (InvocationHeaders, [UInt8], String) in
-                    let client = try NIORuntimeClient(endpoint: endpoint)
+                    let client = try RuntimeHTTPClient(endpoint: endpoint)
                     let (h, b) = try client.nextInvocation()
                     try client.sendResponse(requestID: h.requestID, body: Array("resp".utf8))
                     try client.sendError(requestID: h.requestID, errorType: "T.E", document: Array(#"{"errorType":"T.E"}"#.utf8))
@@ -100,7 +100,7 @@ struct NIORuntimeClientTests {
             let endpoint = server.endpoint
             let second = try await blocking { () -> String in
                 return try { () throws -> String in
-                    let client = try NIORuntimeClient(endpoint: endpoint)
+                    let client = try RuntimeHTTPClient(endpoint: endpoint)
                     let (h, _) = try client.nextInvocation()
                     try client.sendResponse(requestID: h.requestID, body: Array("1".utf8))
                     do { return try client.nextInvocation().0.requestID } catch { return "error: \(error)" }
@@ -111,6 +111,36 @@ struct NIORuntimeClientTests {
             #expect(r.count == 3 && r[2].connection != r[1].connection, "GET /next after `Connection: close` on connection \(r.last?.connection ?? 0)")
             #expect(second == "cc-2")
         }
+    }
+}
+
+/// Answers every request on a connection with the same bytes, whatever they are.
+final class FixedReplyHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let reply: [UInt8]
+    init(_ reply: [UInt8]) { self.reply = reply }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: reply)), promise: nil)
+    }
+}
+
+@Suite("RuntimeHTTPClient against a server that is not an HTTP Runtime API", .timeLimit(.minutes(1)))
+struct RuntimeHTTPClientGarbageTests {
+    @Test(arguments: ["SSH-2.0-OpenSSH_9.2\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: nope\r\n\r\n"])
+    func garbageFromTheRuntimeAPIIsAClearError(reply: String) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let bytes = Array(reply.utf8)
+        let server = try await ServerBootstrap(group: group)
+            .childChannelInitializer { $0.pipeline.addHandler(FixedReplyHandler(bytes)) }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let endpoint = "127.0.0.1:\(server.localAddress!.port!)"
+        let message = try await blocking { () -> String in
+            do { _ = try RuntimeHTTPClient(endpoint: endpoint).nextInvocation(); return "no error" } catch { return "\(error)" }
+        }
+        try await server.close()
+        try await group.shutdownGracefully()
+        #expect(message.contains("GET \(RuntimeAPI.nextPath): the Runtime API sent a malformed HTTP response"), "\(message)")
     }
 }
 

@@ -1,18 +1,11 @@
 import LambdaWire
-import NIOCore
-import NIOHTTP1
 
-/// Runtime API client over one keep-alive HTTP/1.1 connection (SwiftNIO's HTTP/1 codec over a blocking
-/// socket with TCP_NODELAY, see `BlockingHTTPConnection`). Called from the interpreter's thread only.
-public final class NIORuntimeClient: RuntimeAPIClient {
+/// Runtime API client over one keep-alive HTTP/1.1 connection (a blocking socket with TCP_NODELAY, see
+/// `BlockingHTTPConnection`). Called from the interpreter's thread only.
+public final class RuntimeHTTPClient: RuntimeAPIClient {
     private let host: String
     private let port: Int
     private var connection: BlockingHTTPConnection?
-
-    public struct Response {
-        public var head: HTTPResponseHead
-        public var body: ByteBuffer
-    }
 
     /// `endpoint` is `AWS_LAMBDA_RUNTIME_API`: `host:port` (IPv6 hosts in brackets).
     public init(endpoint: String) throws {
@@ -38,66 +31,66 @@ public final class NIORuntimeClient: RuntimeAPIClient {
     }
 
     private struct Request {
-        var method: HTTPMethod
+        var method: String
         var uri: String
         var headers: [(String, String)] = []
         var body: [UInt8]? = nil
     }
 
     /// Request head bytes with the headers every request carries.
-    private func headBytes(_ method: HTTPMethod, _ uri: String, _ extra: [(String, String)], length: Int?) -> [UInt8] {
+    private func headBytes(_ method: String, _ uri: String, _ extra: [(String, String)], length: Int?) -> [UInt8] {
         var headers = [("Host", "\(host):\(port)"), ("User-Agent", "perl-lambda")]
         if let length { headers.append(("Content-Length", String(length))) }
         headers += extra
-        return HTTPRequestBytes.head(method: method.rawValue, uri: uri, headers: headers)
+        return HTTPRequestBytes.head(method: method, uri: uri, headers: headers)
     }
 
     /// Sends one request and reads its response. A GET whose connection was closed before any answer
     /// is retried once on a new connection (POSTs never are, so nothing is posted twice).
-    private func roundTrip(_ request: Request) throws -> Response {
+    private func roundTrip(_ request: Request) throws -> HTTPResponse {
         do {
             return try exchange(request)
-        } catch is BlockingHTTPConnection.Closed where request.method == .GET {
+        } catch is BlockingHTTPConnection.Closed where request.method == "GET" {
             connection = nil
             return try exchange(request)
         }
     }
 
-    private func exchange(_ request: Request) throws -> Response {
+    private func exchange(_ request: Request) throws -> HTTPResponse {
         let connection = try openConnection()
         var bytes = headBytes(request.method, request.uri, request.headers, length: request.body?.count)
         if let body = request.body { bytes += body }
         do {
-            connection.expectResponse(to: request.method, uri: request.uri)
+            connection.expectResponse(to: request.method)
             try connection.send(bytes)
-            let (h, b) = try connection.receive()
-            if !h.isKeepAlive { self.connection = nil }
-            return Response(head: h, body: b)
+            let response = try connection.receive()
+            if !response.keepAlive { self.connection = nil }
+            return response
+        } catch let error as HTTPParseError {
+            self.connection = nil
+            throw RuntimeAPIError("\(request.method) \(request.uri): the Runtime API sent a \(error.description)")
         } catch {
             self.connection = nil
             throw error
         }
     }
 
-    private func expectSuccess(_ response: Response, _ what: String) throws {
-        guard (200..<300).contains(response.head.status.code) else {
-            var body = response.body
-            let text = body.readString(length: min(body.readableBytes, 512)) ?? ""
-            throw RuntimeAPIError("\(what) failed: HTTP \(response.head.status.code) \(text)")
+    private func expectSuccess(_ response: HTTPResponse, _ what: String) throws {
+        guard (200..<300).contains(response.status) else {
+            let text = String(decoding: response.body.prefix(512), as: UTF8.self)
+            throw RuntimeAPIError("\(what) failed: HTTP \(response.status) \(text)")
         }
     }
 
     public func nextInvocation() throws -> (InvocationHeaders, [UInt8]) {
-        let response = try roundTrip(Request(method: .GET, uri: RuntimeAPI.nextPath))
+        let response = try roundTrip(Request(method: "GET", uri: RuntimeAPI.nextPath))
         try expectSuccess(response, "GET /next")
-        let fields = response.head.headers
-        let headers = try InvocationHeaders { fields.first(name: $0) }
-        var body = response.body
-        return (headers, body.readBytes(length: body.readableBytes) ?? [])
+        let headers = try InvocationHeaders { response.header($0) }
+        return (headers, response.body)
     }
 
     public func sendResponse(requestID: String, body: [UInt8]) throws {
-        let r = try roundTrip(Request(method: .POST, uri: RuntimeAPI.responsePath(requestID),
+        let r = try roundTrip(Request(method: "POST", uri: RuntimeAPI.responsePath(requestID),
                                       headers: [("Content-Type", "application/json")], body: body))
         try expectSuccess(r, "POST response for \(requestID)")
     }
@@ -111,7 +104,7 @@ public final class NIORuntimeClient: RuntimeAPIClient {
     }
 
     private func postError(_ path: String, _ type: String, _ document: [UInt8], _ what: String) throws {
-        let r = try roundTrip(Request(method: .POST, uri: path,
+        let r = try roundTrip(Request(method: "POST", uri: path,
                                       headers: [("Content-Type", "application/json"),
                                                 (RuntimeAPI.Header.functionErrorType, RuntimeAPI.headerSafe(type))],
                                       body: document))
@@ -121,14 +114,14 @@ public final class NIORuntimeClient: RuntimeAPIClient {
     public func startStream(requestID: String, contentType: String) throws -> RuntimeResponseStream {
         let connection = try openConnection()
         let uri = RuntimeAPI.responsePath(requestID)
-        let bytes = headBytes(.POST, uri, [
+        let bytes = headBytes("POST", uri, [
             ("Content-Type", RuntimeAPI.headerSafe(contentType)),
             ("Transfer-Encoding", "chunked"),
             ("Trailer", RuntimeAPI.streamingTrailer),
             (RuntimeAPI.Header.responseMode, RuntimeAPI.streamingMode),
         ], length: nil)
         do {
-            connection.expectResponse(to: .POST, uri: uri)
+            connection.expectResponse(to: "POST")
             try connection.send(bytes)
         } catch { self.connection = nil; throw error }
         return Stream(client: self, connection: connection, requestID: requestID)
@@ -138,11 +131,11 @@ public final class NIORuntimeClient: RuntimeAPIClient {
 
     /// One streamed response body on the client's connection: each write is sent as one chunk at once.
     final class Stream: RuntimeResponseStream {
-        private let client: NIORuntimeClient
+        private let client: RuntimeHTTPClient
         private let connection: BlockingHTTPConnection
         private let requestID: String
 
-        init(client: NIORuntimeClient, connection: BlockingHTTPConnection, requestID: String) {
+        init(client: RuntimeHTTPClient, connection: BlockingHTTPConnection, requestID: String) {
             self.client = client
             self.connection = connection
             self.requestID = requestID
@@ -163,12 +156,12 @@ public final class NIORuntimeClient: RuntimeAPIClient {
                 trailers = [(RuntimeAPI.Header.functionErrorType, RuntimeAPI.headerSafe(error.type)),
                             (RuntimeAPI.Header.functionErrorBody, Base64.encode(error.document))]
             }
-            let r = try guarded { () -> (head: HTTPResponseHead, body: ByteBuffer) in
+            let r = try guarded { () -> HTTPResponse in
                 try connection.send(HTTPRequestBytes.lastChunk(trailers: trailers))
                 return try connection.receive()
             }
-            guard (200..<300).contains(r.head.status.code) else {
-                throw RuntimeAPIError("streamed response for \(requestID) failed: HTTP \(r.head.status.code)")
+            guard (200..<300).contains(r.status) else {
+                throw RuntimeAPIError("streamed response for \(requestID) failed: HTTP \(r.status)")
             }
         }
     }
