@@ -2,12 +2,13 @@
 # Installs what building and testing perl-lambda needs on a fresh Debian 12 machine (idempotent).
 set -euo pipefail
 need=()
-for pkg in libperl-dev libjson-xs-perl libcpanel-json-xs-perl libtypes-serialiser-perl libtry-tiny-perl curl unzip \
+for pkg in libperl-dev libjson-xs-perl libcpanel-json-xs-perl libtypes-serialiser-perl libtry-tiny-perl curl unzip xz-utils \
            procps util-linux \
            libplack-perl libmojolicious-perl starman chromium imagemagick \
            libjson-types-perl libplack-middleware-reverseproxy-perl liburi-perl; do
-    # procps: pgrep/ps, util-linux: unshare/setpriv (t/integration); Plack, Mojolicious, Starman, Chromium,
-    # ImageMagick: t/psgi and bench/psgi.pl; JSON::Types, ReverseProxy, URI: AWS::Lambda::PSGI for t/psgi/compat.t
+    # procps: pgrep/ps, util-linux: unshare/setpriv (t/integration); xz-utils: t/perl-versions.sh; Plack,
+    # Mojolicious, Starman, Chromium, ImageMagick: t/psgi and bench/psgi.pl; JSON::Types, ReverseProxy, URI:
+    # AWS::Lambda::PSGI for t/psgi/compat.t
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
