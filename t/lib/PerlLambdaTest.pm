@@ -113,21 +113,31 @@ my $MANAGED_SETUP;
 sub managed_setup_script {
     return $MANAGED_SETUP if $MANAGED_SETUP;
     my $dir = tempdir('perl-lambda-managed-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    mkdir "$dir/stage" or die "$dir/stage: $!";
     $MANAGED_SETUP = "$dir/setup.sh";
     open my $fh, '>', $MANAGED_SETUP or die "$MANAGED_SETUP: $!";
     print $fh <<'SH';
 #!/bin/sh
-# Runs inside a private mount namespace: a fresh /var with /var/runtime/bootstrap and /var/task for the RIE.
+# Runs inside a private mount namespace: a fresh /var with /var/runtime/bootstrap and /var/task for the RIE,
+# which comes as $1. Whatever lives under the real /var (a checkout in /var/tmp, say: the RIE, the bootstrap,
+# the handlers) is staged first in a tmpfs beside this script, since the new /var hides it.
 set -e
+stage=${0%/*}/stage
+mount -t tmpfs -o mode=0755 tmpfs "$stage"
+mkdir "$stage/task"
+mount --bind "$PERL_LAMBDA_TEST_TASK" "$stage/task"
+# copies, not wrappers: the RIE runs the bootstrap as an unprivileged user, who may not reach the build folder
+cp "$PERL_LAMBDA_TEST_BOOTSTRAP" "$stage/bootstrap"
+cp "$1" "$stage/rie"
+shift
 mount -t tmpfs -o mode=0755 tmpfs /var
 mkdir -p /var/runtime /var/task /var/tmp
 chmod 1777 /var/tmp
-mount --bind "$PERL_LAMBDA_TEST_TASK" /var/task
-# a copy, not a wrapper: the RIE runs it as an unprivileged user, who may not reach the build folder
-cp "$PERL_LAMBDA_TEST_BOOTSTRAP" /var/runtime/bootstrap
+mount --bind "$stage/task" /var/task
+cp "$stage/bootstrap" /var/runtime/bootstrap
 chmod 0755 /var/runtime/bootstrap
 unset PERL_LAMBDA_TEST_TASK PERL_LAMBDA_TEST_BOOTSTRAP
-exec "$@"
+exec "$stage/rie" "$@"
 SH
     close $fh;
     chmod 0755, $MANAGED_SETUP;
