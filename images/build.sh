@@ -62,6 +62,8 @@ tar -C "$(dirname "$swift_usr")" -cf - \
     --exclude='usr/bin/swift-format' --exclude='usr/lib/liblldb*' --exclude='usr/lib/libsourcekitdInProc.so' \
     --exclude='usr/lib/libSwiftSourceKit*' --exclude='usr/lib/libLTO*' --exclude='usr/share/doc' --exclude='usr/share/docc' \
     --exclude='usr/lib/swift/pm/PluginAPI' --exclude='usr/bin/repl_swift' --exclude='usr/lib/libclang.so*' \
+    --exclude='usr/lib/swift/embedded' --exclude='usr/lib/swift/FrameworkABIBaseline' \
+    --exclude='usr/bin/swift-build-sdk-interfaces' --exclude='usr/bin/llvm-objdump' --exclude='usr/bin/*-musl-*' \
     usr | tar -C "$ctx/swift" -xf -
 tar -C "$root" -cf - Package.swift Sources Tests perl $( [ -f "$root/Package.resolved" ] && echo Package.resolved ) \
     | tar -C "$ctx/src" -xf -

@@ -33,14 +33,14 @@ RUN set -eu; \
     else echo "no apt-get or dnf in the runtime image" >&2; exit 1; fi; \
     perl -MConfig -e 'print "building against perl $Config{version} ($^X, useshrplib=$Config{useshrplib})\n"; exit($Config{useshrplib} eq "true" ? 0 : 1)' \
         || { echo "this perl has no shared libperl (built without -Duseshrplib): it cannot be embedded" >&2; exit 1; }
-COPY swift /opt/swift
-COPY src /src
-COPY prebuilt /prebuilt
-WORKDIR /src
-ENV PATH=/opt/swift/usr/bin:$PATH
+# one COPY, one layer: with storage drivers that copy whole layers (vfs) every extra layer above the toolchain
+# costs a copy of it
+COPY . /ctx/
+WORKDIR /ctx/src
+ENV PATH=/ctx/swift/usr/bin:$PATH
 RUN swift build -c release --static-swift-stdlib --product bootstrap \
     && install -D -m 0755 .build/release/bootstrap /out/bootstrap \
-    && if [ -x /prebuilt/perl-lambda ]; then install -m 0755 /prebuilt/perl-lambda /out/perl-lambda; \
+    && if [ -x /ctx/prebuilt/perl-lambda ]; then install -m 0755 /ctx/prebuilt/perl-lambda /out/perl-lambda; \
        else swift build -c release --static-swift-stdlib --product perl-lambda \
             && install -m 0755 .build/release/perl-lambda /out/perl-lambda; fi
 
