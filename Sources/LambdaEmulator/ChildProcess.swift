@@ -11,6 +11,8 @@ final class ChildProcess {
     let stdoutFD: Int32
     let stderrFD: Int32
     private(set) var hasExited = false
+    /// /proc/PID/status, opened once: REPORT lines read the peak RSS after every invocation.
+    private var statusFD: Int32 = -2
 
     struct SpawnError: Error, CustomStringConvertible {
         let description: String
@@ -104,6 +106,17 @@ final class ChildProcess {
     func reaped() {
         hasExited = true
         _ = Glibc.kill(-pid, SIGKILL)
+        if statusFD >= 0 { close(statusFD) }
+        statusFD = -1
+    }
+
+    deinit { if statusFD >= 0 { close(statusFD) } }
+
+    /// The process's peak resident set (VmHWM) in MB, nil once it is gone. One pread per call.
+    func maxMemoryMB() -> Int? {
+        if statusFD == -2 { statusFD = open("/proc/\(pid)/status", O_RDONLY | O_CLOEXEC) }
+        guard statusFD >= 0, !hasExited else { return nil }
+        return LambdaLogLines.maxMemoryMB(statusFD: statusFD)
     }
 
     /// Signals the process group (the process leads it).

@@ -80,7 +80,9 @@ final class ExecutionEnvironment {
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
+                // No pipelining assistance: runtimes send one request at a time and wait for its answer, and the
+                // assistance costs two epoll_ctl calls per request (reads paused while a response is pending).
+                channel.pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true).flatMap {
                     channel.pipeline.addHandler(RuntimeAPIHandler(environment: self))
                 }
             }
@@ -252,7 +254,7 @@ final class ExecutionEnvironment {
                           status: LambdaLogLines.Status, terminate: Bool, lines: [String] = []) {
         inv.timeoutTask?.cancel()
         let duration = inv.startedAt.map { milliseconds(since: $0) } ?? 0
-        let maxMemory = process.flatMap { LambdaLogLines.maxMemoryMB(pid: $0.pid) }
+        let maxMemory = process?.maxMemoryMB()
         state = .finishing(inv, parked: parked, terminate: terminate)
         if terminate { process?.kill() }
         drainOutput { [self] in

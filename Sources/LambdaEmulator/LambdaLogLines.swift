@@ -49,13 +49,14 @@ enum LambdaLogLines {
         let fd = open("/proc/\(pid)/status", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        return maxMemoryMB(statusFD: fd)
+    }
+
+    /// VmHWM from an open /proc/PID/status (read from offset 0: the kernel renders it anew on every read).
+    static func maxMemoryMB(statusFD fd: Int32) -> Int? {
         var buf = [UInt8](repeating: 0, count: 8192)
-        var n = 0
-        while n < buf.count {
-            let r = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress! + n, $0.count - n) }
-            if r <= 0 { break }
-            n += r
-        }
+        let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, 0) }
+        guard n > 0 else { return nil }
         let key = Array("VmHWM:".utf8)
         var i = 0
         while i + key.count <= n {

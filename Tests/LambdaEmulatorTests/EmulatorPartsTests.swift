@@ -1,3 +1,4 @@
+import Foundation
 @testable import LambdaEmulator
 import LambdaWire
 import NIOCore
@@ -22,6 +23,31 @@ final class EmulatorPartsTests: XCTestCase {
         let mb = LambdaLogLines.maxMemoryMB(pid: getpid())
         XCTAssertNotNil(mb)
         XCTAssertGreaterThan(mb ?? 0, 0)
+    }
+
+    /// One open /proc/PID/status, read again at offset 0, shows a newer peak (the REPORT line's source).
+    func testMaxMemoryFromAKeptStatusFileFollowsThePeak() throws {
+        let fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        let before = try XCTUnwrap(LambdaLogLines.maxMemoryMB(statusFD: fd))
+        let size = 200 << 20
+        let block = try XCTUnwrap(malloc(size))
+        memset(block, 1, size)   // touched: resident
+        let after = try XCTUnwrap(LambdaLogLines.maxMemoryMB(statusFD: fd))
+        free(block)
+        XCTAssertGreaterThanOrEqual(after, before + 150, "VmHWM \(before) MB → \(after) MB")
+    }
+
+    func testRequestIDsAreVersion4UUIDsAndDistinct() {
+        let ids = (0..<10_000).map { _ in Identifiers.requestID() }
+        XCTAssertEqual(Set(ids).count, ids.count)
+        let shape = try! NSRegularExpression(pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+        for id in ids.prefix(500) {
+            XCTAssertEqual(shape.numberOfMatches(in: id, range: NSRange(id.startIndex..., in: id)), 1, id)
+        }
+        XCTAssertEqual(Identifiers.hex(12).count, 24)
+        XCTAssertNotEqual(Identifiers.traceID(), Identifiers.traceID())
     }
 
     func testLogTailKeepsTheLastBytes() {
