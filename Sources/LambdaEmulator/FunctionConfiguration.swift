@@ -1,7 +1,7 @@
 import LambdaWire
 
 /// One function the emulator serves: what to run, where, with which limits.
-public struct FunctionConfiguration: Sendable {
+public struct FunctionConfiguration: Sendable, Equatable {
     /// The name callers use (`--function-name`), default `function` as with the RIE.
     public var name: String
     /// `_HANDLER`, e.g. `handler.handle`.

@@ -5,7 +5,7 @@ import NIOCore
 /// Invocations go to an idle environment, else to a new one while below the limit, else wait in a queue.
 /// Confined to the emulator's event loop.
 final class FunctionPool {
-    let config: FunctionConfiguration
+    private(set) var config: FunctionConfiguration
     let loop: EventLoop
     private let logger: Logger
     private let logSink: (String) -> Void
@@ -88,6 +88,14 @@ final class FunctionPool {
             }
         }
         return current.count
+    }
+
+    /// New settings (a reloaded template): environments started from now on use them, the current ones are
+    /// replaced as by `recycle`. Returns how many environments there were.
+    func reconfigure(_ new: FunctionConfiguration) -> Int {
+        loop.preconditionInEventLoop()
+        config = new
+        return recycle()
     }
 
     /// Fails queued invocations, stops every environment; succeeds when all processes are gone.

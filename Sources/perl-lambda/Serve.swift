@@ -32,7 +32,7 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Set a template parameter (overrides its Default).", valueName: "KEY=VALUE"))
     var parameter: [String] = []
 
-    @Flag(name: .long, help: "Restart the execution environments when files under the task root(s) change.")
+    @Flag(name: .long, help: "Restart the execution environments when files under the task root(s) change; reload --template when it changes.")
     var watch = false
 
     @OptionGroup var function: FunctionOptions
@@ -74,14 +74,46 @@ struct Serve: ParsableCommand {
         if let door = emulator.frontDoor { logger.info("\(door.format.rawValue)\(door.streaming ? " (RESPONSE_STREAM)" : ""): http://\(address)/") }
         let watcher = watch ? emulator.watchTaskRoots { logger.info("\($0)") } : nil
         if let watcher { logger.info("watching \(watcher.roots.joined(separator: ", ")) for changes") }
+        let templateWatcher = watch ? watchTemplate(emulator, logger: logger) : nil
         SignalWaiter.wait(for: [SIGINT, SIGTERM])
         logger.info("shutting down")
         watcher?.stop()
+        templateWatcher?.stop()
         try emulator.syncShutdown()
     }
 }
 
 extension Serve {
+    /// --watch with --template: a changed template is read again and its functions' new settings (handler,
+    /// timeout, memory, environment) reach the next environments; a template that no longer loads is reported
+    /// and the running settings stay.
+    func watchTemplate(_ emulator: Emulator, logger: Logger) -> FileWatcher? {
+        guard let template else { return nil }
+        let file = URL(fileURLWithPath: template).standardizedFileURL
+        let stamp = { () -> String in
+            let a = try? FileManager.default.attributesOfItem(atPath: file.path)
+            return "\((a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)/\((a?[.size] as? NSNumber)?.intValue ?? -1)"
+        }
+        let last = StampBox(stamp())  // touched only on the watcher's queue
+        let reload = { @Sendable in
+            let now = stamp()
+            guard last.value != now else { return }
+            last.value = now
+            do {
+                let (configs, _) = try functionConfigurations(logger: logger)
+                let lines = try emulator.reconfigure(configs).wait()
+                let summary = lines.isEmpty ? ": no function settings changed" : ""
+                logger.info("\(template) changed\(summary)")
+                for line in lines { logger.info("  \(line)") }
+            } catch {
+                logger.error("\(template) changed but cannot be used (\(error)); the functions keep their settings")
+            }
+        }
+        let watcher = FileWatcher(roots: [file.deletingLastPathComponent().path]) { _ in reload() }
+        watcher.start()
+        return watcher
+    }
+
     /// The functions to serve: HANDLER's, or those of --template (its values over the command line's defaults;
     /// --env over the template's Environment), and a Function URL front door for the template's first function
     /// with a `FunctionUrlConfig`.
@@ -151,4 +183,10 @@ enum SignalWaiter {
             return source
         }
     }
+}
+
+/// The template's last seen modification stamp, read and written on the file watcher's serial queue only.
+private final class StampBox: @unchecked Sendable {
+    var value: String
+    init(_ value: String) { self.value = value }
 }

@@ -66,3 +66,54 @@ def test_hidden_files_do_not_restart(tmp_path, serve):
     time.sleep(1.2)
     assert "changed under" not in s.output()
     assert s.invoke({})[2]["pid"] == first["pid"]
+
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Greeter:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: .
+      Handler: %s
+      Runtime: provided.al2023
+      Timeout: %d
+      Environment:
+        Variables:
+          GREETING: %s
+"""
+
+GREETER = """\
+sub handle { +{ greeting => $ENV{GREETING}, timeout => $ENV{AWS_LAMBDA_FUNCTION_TIMEOUT} // '', via => 'handle' } }
+sub other { +{ greeting => $ENV{GREETING}, via => 'other' } }
+1;
+"""
+
+
+def test_template_edit_reaches_the_next_environment(tmp_path, serve):
+    (tmp_path / "handler.pl").write_text(GREETER)
+    template = tmp_path / "template.yaml"
+    template.write_text(TEMPLATE % ("handler.handle", 3, "hello"))
+    s = serve("--template", str(template), "--watch")
+    status, _, first = s.invoke({}, function="Greeter")
+    assert status == 200 and first["greeting"] == "hello" and first["via"] == "handle", first
+
+    template.write_text(TEMPLATE % ("handler.other", 3, "bonjour"))
+    assert s.wait_for_log(r"template\.yaml changed", timeout=5), s.output()
+    # (the task-root watcher may have restarted it first: the template lives in the code directory)
+    assert s.wait_for_log(r"Greeter: new settings; restarting \(\d environments?\)", timeout=5), s.output()
+    status, _, second = s.invoke({}, function="Greeter")
+    assert status == 200 and second == {"greeting": "bonjour", "via": "other"}, second
+
+    # a template that no longer loads is reported; the last good settings stay
+    template.write_text("Resources: [unclosed\n")
+    assert s.wait_for_log(r"template\.yaml changed but cannot be used", timeout=5), s.output()
+    status, _, third = s.invoke({}, function="Greeter")
+    assert status == 200 and third == second
+
+    # a new function needs a restart, and says so
+    template.write_text(TEMPLATE % ("handler.other", 3, "bonjour")
+                        + "  Extra:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: .\n"
+                        + "      Handler: handler.handle\n")
+    assert s.wait_for_log(r"Extra is new: restart serve to serve it", timeout=5), s.output()
