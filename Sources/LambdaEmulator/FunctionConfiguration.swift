@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import LambdaWire
 
 /// One function the emulator serves: what to run, where, with which limits.
@@ -57,6 +60,7 @@ public struct FunctionConfiguration: Sendable, Equatable {
         env["LAMBDA_RUNTIME_DIR"] = env["LAMBDA_RUNTIME_DIR"] ?? taskRoot
         env["TZ"] = ":UTC"
         if env["LANG"] == nil { env["LANG"] = "en_US.UTF-8" }
+        env[RuntimeEnvironment.parentPID] = String(getpid())
         return env
     }
 }

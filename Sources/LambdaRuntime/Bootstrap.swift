@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CPerl
 import LambdaWire
 import PerlBridge
 
@@ -34,6 +35,13 @@ public enum Bootstrap {
             guard args.count >= 2 else { printError("--script needs a FILE"); return Status.usage }
             return PerlInterpreter.runScript(Array(args.dropFirst()))
         default: break
+        }
+        if let parent = getenv(RuntimeEnvironment.parentPID).map({ String(cString: $0) }) {
+            // started by `perl-lambda serve`: die with our parent (serve, or a wrapper it ran); the variable does
+            // not reach the handler. Reparented to init already: serve died before we got here.
+            unsetenv(RuntimeEnvironment.parentPID)
+            _ = cperl_die_with_parent(SIGKILL)
+            guard getppid() != 1 else { printError("perl-lambda serve (pid \(parent)) is gone"); return Status.runtimeAPIFailed }
         }
         let environment = processEnvironment()
         let log = RuntimeLog(environment: environment)

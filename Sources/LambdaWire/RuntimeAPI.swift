@@ -55,4 +55,7 @@ public enum RuntimeEnvironment {
     public static let memorySize = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"
     public static let logGroup = "AWS_LAMBDA_LOG_GROUP_NAME"
     public static let logStream = "AWS_LAMBDA_LOG_STREAM_NAME"
+    /// perl-lambda's own: set by `perl-lambda serve` to its pid; the bootstrap then asks the kernel to kill it
+    /// when that process dies (PR_SET_PDEATHSIG), so a SIGKILLed emulator leaves no runtime behind.
+    public static let parentPID = "PERL_LAMBDA_PARENT_PID"
 }

@@ -1,5 +1,7 @@
 """Execution environments: parallelism, queueing, timeouts, crashes, init errors, bad clients, shutdown."""
 import json
+
+import pytest
 import os
 import signal
 import socket
@@ -114,3 +116,38 @@ def test_sigint_stops_cleanly_without_orphans():
         time.sleep(0.05)
     assert not [p for p in children if alive(p)]
     s.stop()
+
+
+@pytest.mark.parametrize("runtime", ["bootstrap", "awslambdaric"])
+def test_busy_runtimes_die_with_a_killed_serve(serve, runtime):
+    """SIGKILL gives serve no chance to stop its environments, and a runtime inside a long invocation would not
+    notice its Runtime API is gone: the kernel kills it (PR_SET_PDEATHSIG, set by the bootstrap itself, and
+    through `setpriv --pdeathsig` for other runtimes)."""
+    import sys
+    import threading
+    from conftest import PY_FUNCTIONS
+    if runtime == "bootstrap":
+        s = serve("--task-root", PERL_FUNCTIONS, "--timeout", "60")
+    else:
+        s = serve("--task-root", PY_FUNCTIONS, "--timeout", "60", "--", sys.executable, "-m", "awslambdaric", "app.handler")
+    assert s.invoke({})[0] == 200
+    runtimes = descendants(s.proc.pid)
+    assert runtimes
+    def call():
+        try:
+            s.post({"action": "sleep", "seconds": 30}, timeout=60)
+        except OSError:
+            pass  # the server is killed under it
+
+    busy = threading.Thread(target=call, daemon=True)
+    busy.start()
+    time.sleep(1)  # the runtime is inside its 30-second invocation
+    s.proc.kill()
+    s.proc.wait()
+    deadline = time.time() + 3
+    while time.time() < deadline and any(alive(p) for p in runtimes):
+        time.sleep(0.05)
+    left = [p for p in runtimes if alive(p)]
+    for p in left:
+        os.kill(p, signal.SIGKILL)
+    assert not left, "runtime processes outlived a SIGKILLed serve"
