@@ -38,10 +38,14 @@ public enum Bootstrap {
         }
         if let parent = getenv(RuntimeEnvironment.parentPID).map({ String(cString: $0) }) {
             // started by `perl-lambda serve`: die with our parent (serve, or a wrapper it ran); the variable does
-            // not reach the handler. Reparented to init already: serve died before we got here.
+            // not reach the handler. Reparented to init already (unless serve is init, as in a container): serve
+            // died before we got here.
             unsetenv(RuntimeEnvironment.parentPID)
             _ = cperl_die_with_parent(SIGKILL)
-            guard getppid() != 1 else { printError("perl-lambda serve (pid \(parent)) is gone"); return Status.runtimeAPIFailed }
+            guard getppid() != 1 || parent == "1" else {
+                printError("perl-lambda serve (pid \(parent)) is gone")
+                return Status.runtimeAPIFailed
+            }
         }
         let environment = processEnvironment()
         let log = RuntimeLog(environment: environment)
