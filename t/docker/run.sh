@@ -43,6 +43,7 @@ pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     engine_stop
+    pkill -f -- "$work/" 2>/dev/null   # anything else still running from this run's files
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -61,12 +62,12 @@ tiny=$(perl -MTry::Tiny -e 'print $INC{"Try/Tiny.pm"}' 2>/dev/null)
 cp "$tiny" "$fn/local/lib/perl5/Try/Tiny.pm"      # vendored (carton-style): CPAN is not reachable here
 echo 'not packaged' >"$fn/local/bin/tool"; echo 'not packaged' >"$fn/t/x.t"
 
-serve_zip() { # serve_zip ROOT BOOTSTRAP [wrapper...] → port; server pid in pids
-    local port; port=$(free_port 19300)
+serve_zip() { # serve_zip ROOT BOOTSTRAP [wrapper...]: sets $port, the server's pid goes in pids (not in a
+    # $(...) subshell, where pids+= would be lost and the server outlive the script)
+    port=$(free_port 19300)
     "${@:3}" "$cli" serve --task-root "$1" --bootstrap "$2" --port "$port" handler.handle >"$work/serve-$port.log" 2>&1 &
     pids+=($!)
     wait_http "$port" || true
-    echo "$port"
 }
 
 t0=$(date +%s)
@@ -83,7 +84,7 @@ for f in bin/bootstrap bin/perl lib/ld-linux-x86-64.so.2 lib/libc.so.6 lib/libpe
 done
 check "package: the runtime in perl-lambda/ (bootstrap, perl, loader, libc, libperl, core modules)" "missing: none" "missing:${missing:- none}"
 mkdir "$work/zip-root" && unzip -q "$work/function.zip" -d "$work/zip-root"
-port=$(serve_zip "$work/zip-root" "$work/zip-root/bootstrap")
+serve_zip "$work/zip-root" "$work/zip-root/bootstrap"
 check "zip: unzipped function served with its own bootstrap" "\"from\":\"$work/zip-root/local/lib/perl5/Try/Tiny.pm\"" "$(invoke "$port")" "$work/serve-$port.log"
 
 "$cli" package "$fn" --no-bootstrap -o "$work/code.zip" >/dev/null 2>&1
@@ -100,7 +101,7 @@ done
 libperl=$(ldd "$bin/bootstrap" | awk '/libperl/ {print $3}')
 hide="$hide && mount --bind /dev/null $(readlink -f "$libperl") && exec \"\$@\""
 if unshare --mount --propagation private true 2>/dev/null; then
-    port=$(serve_zip "$work/code" /opt/bootstrap unshare --mount --propagation private sh -c "$hide" "$work/opt")
+    serve_zip "$work/code" /opt/bootstrap unshare --mount --propagation private sh -c "$hide" "$work/opt"
     body=$(invoke "$port")
     check "layer: /opt/bootstrap serves the function without the system perl" "\"strict\":\"/opt/perl5/" "$body" "$work/serve-$port.log"
     check "layer: function's local/lib/perl5 on @INC" "\"from\":\"$work/code/local/lib/perl5/Try/Tiny.pm\"" "$body"
