@@ -59,9 +59,17 @@ final class BlockingHTTPConnection {
         headRequest = method == "HEAD"
     }
 
-    /// Reads until one whole response has arrived. A malformed one throws `HTTPParseError`; the connection
-    /// is then of no further use.
-    func receive() throws -> HTTPResponse {
+    /// Reads until one whole response to `request` ("METHOD /path", for messages) has arrived. A malformed one
+    /// is a RuntimeAPIError; the connection is then of no further use.
+    func receive(for request: String) throws -> HTTPResponse {
+        do {
+            return try readResponse()
+        } catch let error as HTTPParseError {
+            throw RuntimeAPIError("\(request): the Runtime API sent a \(error.description)")
+        }
+    }
+
+    private func readResponse() throws -> HTTPResponse {
         while true {
             if let response = try parser.next(headRequest: headRequest) { return response }
             let n = readBuffer.withUnsafeMutableBytes { ptr -> Int in

@@ -63,12 +63,9 @@ public final class RuntimeHTTPClient: RuntimeAPIClient {
         do {
             connection.expectResponse(to: request.method)
             try connection.send(bytes)
-            let response = try connection.receive()
+            let response = try connection.receive(for: "\(request.method) \(request.uri)")
             if !response.keepAlive { self.connection = nil }
             return response
-        } catch let error as HTTPParseError {
-            self.connection = nil
-            throw RuntimeAPIError("\(request.method) \(request.uri): the Runtime API sent a \(error.description)")
         } catch {
             self.connection = nil
             throw error
@@ -158,7 +155,7 @@ public final class RuntimeHTTPClient: RuntimeAPIClient {
             }
             let r = try guarded { () -> HTTPResponse in
                 try connection.send(HTTPRequestBytes.lastChunk(trailers: trailers))
-                return try connection.receive()
+                return try connection.receive(for: "POST \(RuntimeAPI.responsePath(requestID))")
             }
             guard (200..<300).contains(r.status) else {
                 throw RuntimeAPIError("streamed response for \(requestID) failed: HTTP \(r.status)")

@@ -70,7 +70,7 @@ public struct HTTPResponseParser {
             response.body = body
             end = after
         } else if let length = framing.contentLength {
-            guard let n = Int(Self.trimmed(Substring(length))), n >= 0 else { throw HTTPParseError("Content-Length '\(length)'") }
+            guard let n = Int(length), n >= 0 else { throw HTTPParseError("Content-Length '\(length)'") }
             guard buffer.count - bodyStart >= n else {
                 if closed { throw HTTPParseError("connection closed after \(buffer.count - bodyStart) of \(n) body bytes") }
                 return nil
