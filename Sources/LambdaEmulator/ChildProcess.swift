@@ -11,8 +11,8 @@ final class ChildProcess {
     let stdoutFD: Int32
     let stderrFD: Int32
     private(set) var hasExited = false
-    /// /proc/PID/status, opened once: REPORT lines read the peak RSS after every invocation.
-    private var statusFD: Int32 = -2
+    /// /proc/PID/status, opened at spawn: REPORT lines read the peak RSS after every invocation.
+    private let statusFD: Int32
 
     struct SpawnError: Error, CustomStringConvertible {
         let description: String
@@ -22,6 +22,7 @@ final class ChildProcess {
         self.pid = pid
         self.stdoutFD = stdoutFD
         self.stderrFD = stderrFD
+        statusFD = open("/proc/\(pid)/status", O_RDONLY | O_CLOEXEC)
     }
 
     static func spawn(command: [String], environment: [String: String], directory: String) throws -> ChildProcess {
@@ -106,15 +107,12 @@ final class ChildProcess {
     func reaped() {
         hasExited = true
         _ = Glibc.kill(-pid, SIGKILL)
-        if statusFD >= 0 { close(statusFD) }
-        statusFD = -1
     }
 
     deinit { if statusFD >= 0 { close(statusFD) } }
 
     /// The process's peak resident set (VmHWM) in MB, nil once it is gone. One pread per call.
     func maxMemoryMB() -> Int? {
-        if statusFD == -2 { statusFD = open("/proc/\(pid)/status", O_RDONLY | O_CLOEXEC) }
         guard statusFD >= 0, !hasExited else { return nil }
         return LambdaLogLines.maxMemoryMB(statusFD: statusFD)
     }

@@ -42,17 +42,9 @@ enum LambdaLogLines {
 
     static func twoDecimals(_ v: Double) -> String { ErrorDocument.twoDecimals(v) }
 
-    /// Peak resident set (VmHWM) of a process in MB, from /proc/PID/status.
-    /// Read with plain open/read and a byte scan: this runs once per invocation (Foundation's file reading and
-    /// String splitting here were a fifth of the emulator's CPU time per invoke).
-    static func maxMemoryMB(pid: Int32) -> Int? {
-        let fd = open("/proc/\(pid)/status", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        return maxMemoryMB(statusFD: fd)
-    }
-
-    /// VmHWM from an open /proc/PID/status (read from offset 0: the kernel renders it anew on every read).
+    /// Peak resident set (VmHWM) of a process in MB, from its open /proc/PID/status (read from offset 0: the kernel
+    /// renders it anew on every read). One pread and a byte scan: this runs once per invocation (Foundation's
+    /// file reading and String splitting here were a fifth of the emulator's CPU time per invoke).
     static func maxMemoryMB(statusFD fd: Int32) -> Int? {
         var buf = [UInt8](repeating: 0, count: 8192)
         let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, 0) }

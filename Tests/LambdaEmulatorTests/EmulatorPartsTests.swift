@@ -20,7 +20,9 @@ final class EmulatorPartsTests: XCTestCase {
     }
 
     func testMaxMemoryOfThisProcess() {
-        let mb = LambdaLogLines.maxMemoryMB(pid: getpid())
+        let fd = open("/proc/\(getpid())/status", O_RDONLY | O_CLOEXEC)
+        defer { close(fd) }
+        let mb = LambdaLogLines.maxMemoryMB(statusFD: fd)
         XCTAssertNotNil(mb)
         XCTAssertGreaterThan(mb ?? 0, 0)
     }
