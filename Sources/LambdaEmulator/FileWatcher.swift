@@ -147,19 +147,23 @@ extension Emulator {
         }
     }
 
-    /// Watches each function's task root and restarts its environments when files there change.
+    /// Watches each function's task root and restarts its environments when files there change; `extraRoots`
+    /// (a template's folder) are watched by the same poller, and `onAnyChange` runs after every change seen.
     /// Keep the returned watcher; `stop()` it before shutting down.
-    public func watchTaskRoots(interval: Double = 0.5, log: @escaping @Sendable (String) -> Void) -> FileWatcher {
+    public func watchTaskRoots(interval: Double = 0.5, extraRoots: [String] = [],
+                               onAnyChange: (@Sendable () -> Void)? = nil,
+                               log: @escaping @Sendable (String) -> Void) -> FileWatcher {
         let byRoot = Dictionary(functions.map { ($0.taskRoot, [$0.name]) }, uniquingKeysWith: +)
-        let watcher = FileWatcher(roots: functions.map(\.taskRoot)) { [weak self] changes in
+        let watcher = FileWatcher(roots: functions.map(\.taskRoot) + extraRoots) { [weak self] changes in
             guard let self else { return }
             for change in changes {
-                let names = byRoot[change.root] ?? []
+                guard let names = byRoot[change.root] else { continue }
                 let what = change.paths.joined(separator: ", ") + (change.count > change.paths.count ? ", ..." : "")
                 let restarted = (try? self.restartEnvironments(of: names).wait()) ?? 0
                 log("\(what) changed under \(change.root); restarting \(names.joined(separator: ", ")) "
                     + "(\(restarted) environment\(restarted == 1 ? "" : "s"))")
             }
+            onAnyChange?()
         }
         watcher.start()
         return watcher

@@ -72,22 +72,25 @@ struct Serve: ParsableCommand {
         logger.info("serving \(served.joined(separator: ", ")) on http://\(address)")
         logger.info("invoke: curl -XPOST http://\(address)\(InvokeAPI.invokePath(config.name)) -d '{}'")
         if let door = emulator.frontDoor { logger.info("\(door.format.rawValue)\(door.streaming ? " (RESPONSE_STREAM)" : ""): http://\(address)/") }
-        let watcher = watch ? emulator.watchTaskRoots { logger.info("\($0)") } : nil
+        let templateDir = template.map { URL(fileURLWithPath: $0).standardizedFileURL.deletingLastPathComponent().path }
+        let watcher = watch
+            ? emulator.watchTaskRoots(extraRoots: templateDir.map { [$0] } ?? [], onAnyChange: templateReloader(emulator, logger: logger)) {
+                logger.info("\($0)")
+            }
+            : nil
         if let watcher { logger.info("watching \(watcher.roots.joined(separator: ", ")) for changes") }
-        let templateWatcher = watch ? watchTemplate(emulator, logger: logger) : nil
         SignalWaiter.wait(for: [SIGINT, SIGTERM])
         logger.info("shutting down")
         watcher?.stop()
-        templateWatcher?.stop()
         try emulator.syncShutdown()
     }
 }
 
 extension Serve {
-    /// --watch with --template: a changed template is read again and its functions' new settings (handler,
-    /// timeout, memory, environment) reach the next environments; a template that no longer loads is reported
-    /// and the running settings stay.
-    func watchTemplate(_ emulator: Emulator, logger: Logger) -> FileWatcher? {
+    /// --watch with --template: called after every change the watcher sees; when the template itself changed it is
+    /// read again and its functions' new settings (handler, timeout, memory, environment) reach the next
+    /// environments; a template that no longer loads is reported and the running settings stay.
+    func templateReloader(_ emulator: Emulator, logger: Logger) -> (@Sendable () -> Void)? {
         guard let template else { return nil }
         let file = URL(fileURLWithPath: template).standardizedFileURL
         let stamp = { () -> String in
@@ -95,7 +98,7 @@ extension Serve {
             return "\((a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)/\((a?[.size] as? NSNumber)?.intValue ?? -1)"
         }
         let last = StampBox(stamp())  // touched only on the watcher's queue
-        let reload = { @Sendable in
+        return {
             let now = stamp()
             guard last.value != now else { return }
             last.value = now
@@ -109,9 +112,6 @@ extension Serve {
                 logger.error("\(template) changed but cannot be used (\(error)); the functions keep their settings")
             }
         }
-        let watcher = FileWatcher(roots: [file.deletingLastPathComponent().path]) { _ in reload() }
-        watcher.start()
-        return watcher
     }
 
     /// The functions to serve: HANDLER's, or those of --template (its values over the command line's defaults;
