@@ -120,11 +120,21 @@ sub flags { my $o = B::svref_2object(\$_[0]); my $f = $o->FLAGS;
     is(enc($d), '[true,false,true,false]', 'decoded booleans encode back');
     is(enc([$PerlLambda::JSON::true, $PerlLambda::JSON::false]), '[true,false]', 'package singletons');
     is(enc([\1, \0]), '[true,false]', '\\1 and \\0');
-    is(enc([!!1, !!0]), '[true,false]', 'native booleans (!!1, !!0)');
+    # Perl's own booleans are strings to JSON::XS (and so to AWS::Lambda): "1" and "", never true/false.
+    my @native = (!!1, !!0, 1 == 1, 1 == 2, defined(1), exists $d->[9], ref('plain'), !1);
+    is(enc([@native]), '["1","","1","","1","","",""]', 'native booleans (!, ==, defined, exists, ref) are "1" and ""');
+    is(enc({ printed => (print STDERR '') }), '{"printed":"1"}', 'the value of print');
     if ($] >= 5.036) {
         my $r = eval q{ no warnings; use builtin qw(true false); enc([true, false]) };
-        is($r, '[true,false]', 'builtin::true / false');
+        is($r, '["1",""]', 'builtin::true / false are "1" and "" as with JSON::XS');
     }
+    if (eval { require JSON::XS; 1 }) {
+        my $xs = JSON::XS->new->allow_nonref;
+        is(enc([@native]), $xs->encode([@native]), 'native booleans byte-identical to JSON::XS');
+        is(enc(!!1), $xs->encode(!!1), 'a bare native true as JSON::XS');
+        is(enc([\!!1]), $xs->encode([\!!1]), 'a reference to a native true as JSON::XS');
+    }
+    is(enc([\!!0]), '[false]', 'a reference to a native false is false (JSON::XS refuses it)');
     my $t = do { my $v = 1; bless \$v, 'JSON::PP::Boolean' };
     my $f = do { my $v = 0; bless \$v, 'JSON::PP::Boolean' };
     is(enc([$t, $f]), '[true,false]', 'other JSON::PP::Boolean objects');

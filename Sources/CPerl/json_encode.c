@@ -1,5 +1,5 @@
 // JSON encoder: Perl data -> UTF-8 JSON text, following JSON::XS encode_json's type rules
-// (plus booleans, TO_JSON). Output goes straight into an SV's buffer (XS path) or a cperl_buf.
+// (plus TO_JSON; JSON booleans from JSON::PP::Boolean objects and \1/\0). Output goes straight into an SV's buffer (XS path) or a cperl_buf.
 #include "json_internal.h"
 #include <math.h>
 #include <stdarg.h>
@@ -281,10 +281,10 @@ int cpj__enc_sv(pTHX_ cpj_enc *e, SV *sv) {
     SvGETMAGIC(sv);
     U32 f = SvFLAGS(sv);
     if (f & SVf_ROK) return enc_ref(aTHX_ e, sv);
-    if (f & SVp_POK) {
-        if (UNLIKELY((f & SVf_IOK) && SvIsBOOL(sv))) return enc_bool(aTHX_ e, SvPVX_const(sv) == PL_Yes);
-        return cpj__enc_str(aTHX_ e, SvPVX_const(sv), SvCUR(sv), SvUTF8(sv));
-    }
+    // Perl's own booleans (PL_sv_yes/PL_sv_no: what !, ==, defined, exists, print and ref of a non-reference
+    // return, builtin::true/false) carry a string value, so they encode as "1" and "" — exactly what JSON::XS,
+    // and so AWS::Lambda, sends for them. JSON true/false come from JSON::PP::Boolean objects and \1/\0.
+    if (f & SVp_POK) return cpj__enc_str(aTHX_ e, SvPVX_const(sv), SvCUR(sv), SvUTF8(sv));
     if (f & SVp_NOK) return enc_nv(aTHX_ e, SvNVX(sv));
     if (f & SVp_IOK) {
         NEED(e, 24);

@@ -92,6 +92,17 @@ same_results('echo: nested, numbers, booleans, null, strings', 'echo.handle', [
     { t => JSON::PP::true(), f => JSON::PP::false(), n => undef, s => [ '', '0', '1.0', "tab\t", 'q"b\\' ] },
     [ 'top', 'level' ], 'bare string', 12345, undef,
 ]);
+same_results('Perl\'s own booleans in results ("1" and "", as JSON::XS)', 'native_bool.handle', [ 'x', 'y', 0 ],
+    extra => sub {
+        my $o = shift;
+        is $o->{ours}{res}[$_]{content}, $o->{theirs}{res}[$_]{content}, "event $_: byte-identical response" for 0 .. 2;
+        is $o->{ours}{res}[0]{content}, '["","1","1","","","1","",true,false]', 'ref of a non-reference is "", the rest "1"/""';
+    });
+same_results('a handler ending in print', 'native_bool.last_print', [ {} ], extra => sub {
+    my $o = shift;
+    is $o->{ours}{res}[0]{content}, $o->{theirs}{res}[0]{content}, 'byte-identical response';
+    is $o->{ours}{res}[0]{content}, '"1"', 'print\'s return value is the string "1"';
+});
 same_results('echo: Perl-side decoding of the event', 'echo.describe', [
     { a => [ 1, 2.5, '3', JSON::PP::true(), JSON::PP::false(), undef ], s => 'str', n => -7, big => 1e300 },
 ]);
