@@ -115,6 +115,13 @@ void cperl_process_init(void) {
     char **argv = argv_store;
     char **env = NULL;
     PERL_SYS_INIT3(&argc, &argv, &env);
+#ifndef PERL_USE_SAFE_PUTENV
+    // Let perl own environ, as the perl executable does (its main() clears this flag too). Embedders get
+    // setenv() by default, and glibc's setenv keeps every distinct "NAME=value" it was ever given: with a fresh
+    // _X_AMZN_TRACE_ID per invocation that leaked ~130 bytes each (6 MB over 50,000 invocations, t/integration/
+    // soak.t). Perl's own environ management frees the entry it replaces; child processes still inherit environ.
+    PL_use_safe_putenv = FALSE;
+#endif
 }
 
 static cperl_interp *construct(int argc, char **argv, cperl_buf *err) {
