@@ -3,11 +3,14 @@
 # Not part of `make test`. Runs for several minutes; BENCH_QUICK=1 shortens the long runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -n "${BENCH_QUICK:-}" ]; then export BENCH_INVOKES=${BENCH_INVOKES:-10000}; fi
+if [ -n "${BENCH_QUICK:-}" ]; then export BENCH_INVOKES=${BENCH_INVOKES:-10000} SOAK_INVOCATIONS=${SOAK_INVOCATIONS:-100000}; fi
 python3 -c 'import awslambdaric' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check awslambdaric
 
 echo "== bootstrap: cold start, warm invokes, memory =="
 perl bench/runtime.pl
+echo
+echo "== bootstrap memory over 1,000,000 traced invocations (fake Runtime API with Lambda's headers) =="
+perl bench/soak.pl
 echo
 echo "== JSON codec (inside bootstrap) vs JSON::XS / Cpanel::JSON::XS =="
 .build/release/bootstrap --script bench/codec.pl
