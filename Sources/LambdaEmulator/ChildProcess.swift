@@ -124,19 +124,6 @@ final class ChildProcess {
         _ = Glibc.kill(pid, signal)
     }
 
-    /// Go-style description of a wait status: "exit status 1", "signal: killed".
-    static func describe(status: Int32) -> String {
-        if status == -1 { return "unknown exit status" }
-        let signal = status & 0x7f
-        if signal == 0 { return "exit status \((status >> 8) & 0xff)" }
-        let names: [Int32: String] = [SIGHUP: "hangup", SIGINT: "interrupt", SIGQUIT: "quit", SIGILL: "illegal instruction",
-                                      SIGABRT: "aborted", SIGBUS: "bus error", SIGFPE: "floating point exception",
-                                      SIGKILL: "killed", SIGSEGV: "segmentation fault", SIGPIPE: "broken pipe",
-                                      SIGTERM: "terminated", SIGUSR1: "user defined signal 1",
-                                      SIGUSR2: "user defined signal 2"]
-        return "signal: \(names[signal] ?? "signal \(signal)")"
-    }
-
     /// Bytes waiting in a pipe (FIONREAD), 0 when it cannot be asked.
     static func pendingBytes(_ fd: Int32) -> Int {
         var n: Int32 = 0

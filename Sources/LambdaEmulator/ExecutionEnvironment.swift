@@ -228,7 +228,7 @@ final class ExecutionEnvironment {
     private func processExited(status: Int32) {
         process?.reaped()
         markExited()
-        let reason = ChildProcess.describe(status: status)
+        let reason = ExitStatus.describe(status)
         switch state {
         case .starting(let bound):
             initTimer?.cancel()

@@ -19,6 +19,9 @@ public enum Bootstrap {
     """
     public static let version = "perl-lambda bootstrap 0.1.0"
 
+    /// Debugging switch: keep Swift's crash backtracer (see `Signals.restoreFatalDefaults`).
+    static let backtraceSwitch = "PERL_LAMBDA_BACKTRACE"
+
     /// Exit statuses.
     enum Status {
         static let usage: Int32 = 2
@@ -54,6 +57,9 @@ public enum Bootstrap {
             log.error("\(error)")
             return Status.usage
         }
+        // PERL_LAMBDA_BACKTRACE=1 (a debugging switch, with SWIFT_BACKTRACE) keeps Swift's crash backtracer;
+        // otherwise fatal signals end the process as on Lambda, and nothing is printed into the function's log.
+        if environment[backtraceSwitch] != "1" { Signals.restoreFatalDefaults() }
         Signals.ignoreSIGPIPE()
         Signals.blockAsynchronous()
         let output = log.format == .json ? OutputCapture(log: log) : nil
@@ -86,17 +92,28 @@ public enum Bootstrap {
             break
         }
         if config.workers > 1 {
-            return WorkerPool(count: config.workers, log: log).run {
-                serveLoop(config, interpreter: interpreter, log: log, output: output)
-            }
+            return WorkerPool(count: config.workers, log: log).run(
+                worker: { slot in serveLoop(config, interpreter: interpreter, log: log, output: output, inFlight: slot) },
+                failed: { requestID, reason in
+                    // what Lambda answers for a runtime that died mid-invocation, sent by the surviving parent
+                    let doc = ErrorDocument.runtimeExited(requestID: requestID, reason: reason)
+                    _ = withClient(config, log: log) { client in
+                        do { try client.sendError(requestID: requestID, errorType: doc.errorType, document: doc.bytes) } catch {
+                            log.error("could not report the crashed invocation \(requestID): \(error)")
+                        }
+                        return 0
+                    }
+                })
         }
         return serveLoop(config, interpreter: interpreter, log: log, output: output)
     }
 
     static func serveLoop(_ config: RuntimeConfiguration, interpreter: PerlInterpreter, log: RuntimeLog,
-                          output: OutputCapture?) -> Int32 {
+                          output: OutputCapture?, inFlight: InFlightTable.Slot? = nil) -> Int32 {
         withClient(config, log: log) { client in
-            let failure = RuntimeLoop(interpreter: interpreter, client: client, log: log, output: output).run()
+            let loop = RuntimeLoop(interpreter: interpreter, client: client, log: log, output: output)
+            loop.inFlight = inFlight
+            let failure = loop.run()
             log.error("\(failure)")
             return Status.runtimeAPIFailed
         }

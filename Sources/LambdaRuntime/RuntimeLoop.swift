@@ -7,6 +7,8 @@ public final class RuntimeLoop {
     private let client: RuntimeAPIClient
     private let log: RuntimeLog
     private let output: OutputCapture?
+    /// Where a worker process records the invocation it is serving (AWS_LAMBDA_MAX_CONCURRENCY).
+    var inFlight: InFlightTable.Slot?
 
     public init(interpreter: PerlInterpreter, client: RuntimeAPIClient, log: RuntimeLog, output: OutputCapture? = nil) {
         self.interpreter = interpreter
@@ -31,7 +33,9 @@ public final class RuntimeLoop {
         let (headers, payload) = try client.nextInvocation()
         log.requestID = headers.requestID
         output?.requestID = headers.requestID
+        inFlight?.set(headers.requestID)
         defer {
+            inFlight?.clear()
             // (the interpreter flushed Perl's handles at the end of the invocation)
             output?.drain()
             log.requestID = nil

@@ -2,25 +2,31 @@
 import Glibc
 #endif
 import CPerl
+import LambdaWire
 
 /// AWS_LAMBDA_MAX_CONCURRENCY=N: N worker processes forked after the handler was loaded (sharing its
 /// memory copy-on-write), each serving /next on its own connection, so invocations are isolated from
-/// each other. The parent supervises: a worker that crashes is replaced; one that ends because the
-/// Runtime API failed ends them all. Workers die with the parent (PR_SET_PDEATHSIG).
+/// each other. The parent supervises: a worker that dies while serving an invocation (a signal, `POSIX::_exit`)
+/// fails that invocation with Lambda's `Runtime.ExitError` and is replaced, and the others keep serving; one that
+/// ends between invocations (the Runtime API failed) ends them all. Workers die with the parent (PR_SET_PDEATHSIG).
 final class WorkerPool {
     private let count: Int
     private let log: RuntimeLog
-    private var workers: Set<pid_t> = []
+    private var workers: [pid_t: Int] = [:]   // pid → slot index
+    private let inFlight: InFlightTable?
 
     init(count: Int, log: RuntimeLog) {
         self.count = count
         self.log = log
+        inFlight = InFlightTable(count: count)
+        if inFlight == nil { log.error("no shared memory for the workers' invocation table: crashed invocations time out") }
     }
 
     /// Must be called before any thread other than the caller and the (blocked) main thread exists.
-    func run(worker: () -> Int32) -> Int32 {
-        for _ in 0..<count {
-            if let status = spawn(worker) { return status }
+    /// `worker` serves until the Runtime API fails; `failed` reports an invocation whose worker died.
+    func run(worker: (InFlightTable.Slot?) -> Int32, failed: (_ requestID: String, _ reason: String) -> Void) -> Int32 {
+        for index in 0..<count {
+            if let status = spawn(index, worker) { return status }
         }
         while true {
             var raw: Int32 = 0
@@ -29,32 +35,41 @@ final class WorkerPool {
                 if errno == EINTR { continue }
                 return 1
             }
-            workers.remove(pid)
-            let exited = raw & 0x7f == 0
-            let code = (raw >> 8) & 0xff
-            if exited {
+            guard let index = workers.removeValue(forKey: pid) else { continue }   // a handler's own child
+            let slot = inFlight?.slot(index)
+            let serving = slot?.requestID
+            slot?.clear()
+            let reason = ExitStatus.describe(raw)
+            let signaled = raw & 0x7f != 0
+            if !signaled && serving == nil {
+                let code = (raw >> 8) & 0xff
                 log.error("worker \(pid) exited with status \(code); stopping the other workers")
-                for w in workers { kill(w, SIGTERM) }
+                for w in workers.keys { kill(w, SIGTERM) }
                 while waitpid(-1, nil, 0) > 0 {}
                 return code == 0 ? 1 : code
             }
-            log.error("worker \(pid) was killed by signal \(raw & 0x7f); starting a replacement")
-            if let status = spawn(worker) { return status }
+            if let serving {
+                log.error("worker \(pid) ended (\(reason)) serving \(serving); starting a replacement")
+                failed(serving, reason)
+            } else {
+                log.error("worker \(pid) was killed by signal \(raw & 0x7f); starting a replacement")
+            }
+            if let status = spawn(index, worker) { return status }
         }
     }
 
-    /// Forks one worker. Returns a status only in the child (after it finished serving).
-    private func spawn(_ worker: () -> Int32) -> Int32? {
+    /// Forks one worker for slot `index`. Returns a status only in the child (after it finished serving).
+    private func spawn(_ index: Int, _ worker: (InFlightTable.Slot?) -> Int32) -> Int32? {
         let pid = fork()
         if pid == 0 {
             _ = cperl_die_with_parent(SIGTERM)
-            exit(worker())
+            exit(worker(inFlight?.slot(index)))
         }
         if pid < 0 {
             log.error("fork failed: \(String(cString: strerror(errno)))")
             return nil
         }
-        workers.insert(pid)
+        workers[pid] = index
         return nil
     }
 }

@@ -71,4 +71,17 @@ public enum Signals {
 
     /// A write to a closed socket must be an error return, not a process-killing SIGPIPE.
     public static func ignoreSIGPIPE() { signal(SIGPIPE, SIG_IGN) }
+
+    /// Signals that end a process with a core dump by default. Swift's runtime installs its crash backtracer on
+    /// them when SWIFT_BACKTRACE enables it (and it finds swift-backtrace, as builds against the toolchain do):
+    /// `kill 'SEGV', $$` from a handler was then caught, a backtrace printed into the function's log, and the
+    /// invocation answered as a success. On Lambda that signal ends the runtime.
+    private static let fatal: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGABRT, SIGTRAP, SIGSYS, SIGQUIT, SIGFPE]
+
+    /// Gives the fatal signals their default action back, so a fault, `abort()` or a `kill` of the process
+    /// ends it at once. Call before the interpreter exists: perl then sets SIGFPE to ignored, as plain perl
+    /// does (AWS::Lambda's runtime survives `kill 'FPE', $$` too).
+    public static func restoreFatalDefaults() {
+        for s in fatal { signal(s, SIG_DFL) }
+    }
 }

@@ -73,13 +73,6 @@ final class EmulatorPartsTests: XCTestCase {
         XCTAssertEqual(ErrorBody.message(b3), "plain text")
     }
 
-    func testWaitStatusDescriptions() {
-        XCTAssertEqual(ChildProcess.describe(status: 0), "exit status 0")
-        XCTAssertEqual(ChildProcess.describe(status: 3 << 8), "exit status 3")
-        XCTAssertEqual(ChildProcess.describe(status: 9), "signal: killed")
-        XCTAssertEqual(ChildProcess.describe(status: 11), "signal: segmentation fault")
-    }
-
     func testEnvironmentOfAProcess() {
         let config = FunctionConfiguration(name: "fn", handler: "h.run", taskRoot: "/code", command: ["bootstrap"],
                                            memoryMB: 256, region: "eu-central-1", environment: ["AWS_ACCESS_KEY_ID": "k", "TZ": "x"])
