@@ -52,6 +52,8 @@ let package = Package(
                 .linkedLibrary("crypt"),
             ]
         ),
+        // Process-level system calls (prctl, C signal handlers) for the bootstrap and the emulator. No Perl.
+        .target(name: "CProcess"),
         // The Perl bridge: one interpreter on its own thread, calls, die/exit trapping, JSON codec. No HTTP.
         .target(name: "PerlBridge", dependencies: ["CPerl", "LambdaWire"], swiftSettings: hotPath),
         // Runtime API / Invoke API wire format: paths, headers, limits, error shapes. Pure, no sockets.
@@ -59,7 +61,7 @@ let package = Package(
         // The bootstrap's Runtime API client and event loop.
         .target(
             name: "LambdaRuntime",
-            dependencies: ["PerlBridge", "LambdaWire", "CPerl"],
+            dependencies: ["PerlBridge", "LambdaWire", "CProcess"],
             swiftSettings: hotPath
         ),
         .executableTarget(name: "bootstrap", dependencies: ["LambdaRuntime"]),
@@ -67,7 +69,7 @@ let package = Package(
         .target(
             name: "LambdaEmulator",
             dependencies: [
-                "LambdaWire",
+                "LambdaWire", "CProcess",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import LambdaWire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,13 +14,17 @@ final class ChildProcess {
     private(set) var hasExited = false
     /// /proc/PID/status, opened at spawn: REPORT lines read the peak RSS after every invocation.
     private let statusFD: Int32
+    /// The environment's unique log stream entry: how its escaped descendants are recognised (`Orphans`).
+    private let marker: String
 
     struct SpawnError: Error, CustomStringConvertible {
         let description: String
     }
 
-    private init(pid: pid_t, stdoutFD: Int32, stderrFD: Int32) {
+    private init(pid: pid_t, stdoutFD: Int32, stderrFD: Int32, marker: String) {
         self.pid = pid
+        self.marker = marker
+        Orphans.started(pid)
         self.stdoutFD = stdoutFD
         self.stderrFD = stderrFD
         statusFD = open("/proc/\(pid)/status", O_RDONLY | O_CLOEXEC)
@@ -76,7 +81,8 @@ final class ChildProcess {
             close(out[0]); close(err[0])
             throw SpawnError(description: "cannot run \(executable): \(String(cString: strerror(rc)))")
         }
-        return ChildProcess(pid: pid, stdoutFD: out[0], stderrFD: err[0])
+        let stream = environment[RuntimeEnvironment.logStream] ?? ""
+        return ChildProcess(pid: pid, stdoutFD: out[0], stderrFD: err[0], marker: "\(RuntimeEnvironment.logStream)=\(stream)")
     }
 
     private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
@@ -93,12 +99,15 @@ final class ChildProcess {
 
     /// Calls `handler` (on `queue`'s terms: it is given the raw wait status) when the process has exited.
     func whenExited(_ handler: @escaping @Sendable (Int32) -> Void) {
-        let pid = self.pid
+        let pid = self.pid, marker = self.marker
         Thread.detachNewThread {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 {
                 if errno != EINTR { status = -1; break }
             }
+            Orphans.finished(pid)
+            _ = Glibc.kill(-pid, SIGKILL)   // what is left of its process group
+            Orphans.killAdopted(marker: marker)
             handler(status)
         }
     }

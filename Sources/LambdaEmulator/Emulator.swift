@@ -36,7 +36,8 @@ public final class Emulator: @unchecked Sendable {
 
     /// Starts the Invoke API server; the future holds the bound address.
     public func start(host: String, port: Int) -> EventLoopFuture<SocketAddress> {
-        ServerBootstrap(group: loop)
+        Orphans.adopt()
+        return ServerBootstrap(group: loop)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)

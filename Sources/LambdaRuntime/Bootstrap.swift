@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CPerl
+import CProcess
 import LambdaWire
 import PerlBridge
 
@@ -44,7 +44,10 @@ public enum Bootstrap {
             // not reach the handler. Reparented to init already (unless serve is init, as in a container): serve
             // died before we got here.
             unsetenv(RuntimeEnvironment.parentPID)
-            _ = cperl_die_with_parent(SIGKILL)
+            // serve made us the leader of the environment's process group: when serve dies (even SIGKILLed), the
+            // whole group goes — the handler's own children too, which a plain PDEATHSIG would leave behind.
+            let death = cproc_group_death_signal()
+            _ = cproc_die_with_parent(cproc_kill_group_on(death) == 0 ? death : SIGKILL)
             guard getppid() != 1 || parent == "1" else {
                 printError("perl-lambda serve (pid \(parent)) is gone")
                 return Status.runtimeAPIFailed

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CPerl
+import CProcess
 import LambdaWire
 
 /// AWS_LAMBDA_MAX_CONCURRENCY=N: N worker processes forked after the handler was loaded (sharing its
@@ -62,7 +62,7 @@ final class WorkerPool {
     private func spawn(_ index: Int, _ worker: (InFlightTable.Slot?) -> Int32) -> Int32? {
         let pid = fork()
         if pid == 0 {
-            _ = cperl_die_with_parent(SIGTERM)
+            _ = cproc_die_with_parent(SIGTERM)
             exit(worker(inFlight?.slot(index)))
         }
         if pid < 0 {

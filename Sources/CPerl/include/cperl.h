@@ -100,9 +100,6 @@ int cperl_capture_output(cperl_interp *interp, cperl_output_fn fn, void *context
 /// Flushes every PerlIO handle (STDOUT/STDERR) so output is not held across invocations.
 void cperl_flush(cperl_interp *interp);
 
-/// Worker processes: deliver `signal` to this process when its parent dies (prctl PR_SET_PDEATHSIG).
-int cperl_die_with_parent(int signal);
-
 #ifdef __cplusplus
 }
 #endif

@@ -2,6 +2,7 @@
 use strict;
 use warnings;
 use Time::HiRes ();
+use POSIX ();
 
 $| = 1;
 my $started = Time::HiRes::time();
@@ -45,6 +46,31 @@ sub handle {
         print "about to crash\n";
         kill 'KILL', $$;
         sleep 5;
+    }
+    if ($action eq 'spawn' || $action eq 'daemon') {
+        # a child that outlives the invocation: in the environment's process group (spawn), or escaped from it
+        # by a double fork and setsid (daemon); its pid comes back through a pipe
+        pipe(my $r, my $w) or die "pipe: $!";
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $r;
+            if ($action eq 'daemon') {
+                POSIX::setsid();
+                my $grandchild = fork // POSIX::_exit(1);
+                POSIX::_exit(0) if $grandchild;
+            }
+            print $w "$$\n";
+            close $w;
+            open STDOUT, '>', '/dev/null';
+            open STDERR, '>', '/dev/null';
+            exec 'sleep', $event->{seconds} // 300;
+        }
+        close $w;
+        chomp(my $child = <$r> // '');
+        waitpid $pid, 0 if $action eq 'daemon';
+        Time::HiRes::sleep($event->{then_sleep}) if $event->{then_sleep};
+        kill 'KILL', $$ if $event->{then_crash};
+        return +{ child => 0 + $child, pid => $$ };
     }
     if ($action eq 'exit') {
         exit($event->{code} // 3);

@@ -1,0 +1,26 @@
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+#include "include/cprocess.h"
+
+int cproc_die_with_parent(int signal) { return prctl(PR_SET_PDEATHSIG, (unsigned long)signal); }
+
+int cproc_become_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1UL); }
+
+int cproc_group_death_signal(void) { return SIGRTMIN + 3; }
+
+// Async-signal-safe: kill(2) only.
+static void kill_group(int signal) {
+    (void)signal;
+    kill(0, SIGKILL);
+}
+
+int cproc_kill_group_on(int signal) {
+    if (getpgrp() != getpid()) return -1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = kill_group;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(signal, &sa, NULL);
+}
