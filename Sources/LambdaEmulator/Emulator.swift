@@ -11,7 +11,7 @@ public final class Emulator: @unchecked Sendable {
     public let region: String
     let loop: EventLoop
     private let group: MultiThreadedEventLoopGroup
-    private let logger: Logger
+    let logger: Logger
     private let pools: [String: FunctionPool]
     private var server: Channel?
     /// Set before `start`: plain HTTP requests (not Invoke API paths) become this front door's events.
@@ -44,8 +44,9 @@ public final class Emulator: @unchecked Sendable {
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
                     let door = self.frontDoor
-                    return channel.pipeline.addHandler(door.map { FrontDoorRouter(emulator: self, frontDoor: $0) as ChannelHandler }
-                                                       ?? InvokeAPIHandler(emulator: self))
+                    return channel.pipeline.addHandlers(RequestHeadLimit(),
+                                                        door.map { FrontDoorRouter(emulator: self, frontDoor: $0) as ChannelHandler }
+                                                            ?? InvokeAPIHandler(emulator: self))
                 }
             }
             .bind(host: host, port: port)

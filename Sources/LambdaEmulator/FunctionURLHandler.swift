@@ -98,8 +98,11 @@ final class FunctionURLHandler: ChannelInboundHandler {
 
     private func dispatch(_ head: HTTPRequestHead, body: [UInt8], tooLarge: Bool, context: ChannelHandlerContext) {
         let requestID = Identifiers.requestID()
+        let logger = emulator.logger
         let writer = HTTPResultWriter(context: context, keepAlive: head.isKeepAlive, isHead: head.method == .HEAD,
-                                      format: frontDoor.format, requestID: requestID) { [weak self] in self?.state = .idle }
+                                      format: frontDoor.format, requestID: requestID, warn: { logger.warning("\($0)") }) { [weak self] in
+            self?.state = .idle
+        }
         let name = frontDoor.function ?? emulator.functions[0].name
         guard !tooLarge, let pool = emulator.pool(named: name) else {
             writer.sendWhole(HTTPResponseParts(status: tooLarge ? 413 : 404, headers: [.init("content-type", "application/json")],
@@ -129,12 +132,14 @@ final class HTTPResultWriter {
     private let format: HTTPEventFormat
     private let requestID: String
     private let done: () -> Void
+    private let warn: (String) -> Void
     private var pendingPrelude: [UInt8]?
     private var headSent = false
     private var finished = false
 
     init(context: ChannelHandlerContext, keepAlive: Bool, isHead: Bool, format: HTTPEventFormat, requestID: String,
-         done: @escaping () -> Void) {
+         warn: @escaping (String) -> Void, done: @escaping () -> Void) {
+        self.warn = warn
         self.context = context
         self.keepAlive = keepAlive
         self.isHead = isHead
@@ -161,6 +166,7 @@ final class HTTPResultWriter {
                 sendWhole(HTTPEventMapping.badGateway(format))
                 return
             }
+            if let why = head.invalidHeader { return refuseInvalid(why) }
             sendHead(head, length: nil)
             let rest = pending[(end + HTTPEventMapping.preludeDelimiter.count)...]
             if !rest.isEmpty { write(ByteBuffer(bytes: rest)) }
@@ -188,9 +194,16 @@ final class HTTPResultWriter {
 
     func sendWhole(_ parts: HTTPResponseParts) {
         guard !finished else { return }
+        if let why = parts.invalidHeader { return refuseInvalid(why) }
         sendHead(parts, length: parts.body.count)
         if !parts.body.isEmpty { write(ByteBuffer(bytes: parts.body)) }
         end()
+    }
+
+    /// A function response whose headers cannot be written: 502, as the service answers, and the reason logged.
+    private func refuseInvalid(_ why: String) {
+        warn("function response for \(requestID) refused (502): \(why)")
+        sendWhole(HTTPEventMapping.badGateway(format))
     }
 
     private func sendHead(_ parts: HTTPResponseParts, length: Int?) {

@@ -1,4 +1,5 @@
 import Foundation
+import LambdaWire
 
 /// The front door in front of a function: which event an HTTP request becomes and which response format
 /// the function's result is read in.
@@ -49,6 +50,29 @@ public struct HTTPResponseParts: Sendable, Equatable {
         self.status = status
         self.headers = headers
         self.body = body
+    }
+
+    /// Why these headers cannot be sent (a name that is not an HTTP token, a value with CR, LF or NUL: response
+    /// splitting), nil when they can. Function URLs answer 502 for such a function response.
+    public var invalidHeader: String? {
+        for field in headers {
+            if field.name.isEmpty || !field.name.utf8.allSatisfy(Self.isTokenByte) {
+                return "header name \(JSONText.quoted(field.name)) is not an HTTP token"
+            }
+            if field.value.utf8.contains(where: { $0 == 0x0d || $0 == 0x0a || $0 == 0 }) {
+                return "header \(field.name) has a value with CR, LF or NUL: \(JSONText.quoted(String(field.value.prefix(80))))"
+            }
+        }
+        return nil
+    }
+
+    private static func isTokenByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "!#$%&'*+-.^_`|~".utf8.contains(b)
+        }
     }
 
     public func values(_ name: String) -> [String] { headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value) }

@@ -75,12 +75,14 @@ public struct InvokeRequest: Equatable, Sendable {
     public static func validatePayload(_ bytes: [UInt8]) -> Result<[UInt8], ServiceError> {
         let trimmed = bytes.drop { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }
         if trimmed.isEmpty { return .success(Array("{}".utf8)) }
-        if (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) != nil {
-            return .success(bytes)
+        guard let failure = JSONCheck.check(bytes) else { return .success(bytes) }
+        if failure.kind == .tooDeep {
+            return .failure(.invalidJSON("Document nesting depth (\(JSONCheck.maxDepth + 1)) exceeds the maximum allowed "
+                + "(\(JSONCheck.maxDepth)) at \(failure.location)"))
         }
         let token = String(decoding: trimmed.prefix(40).prefix { $0 != 0x0a && $0 != 0x20 }, as: UTF8.self)
         return .failure(.invalidJSON("Unrecognized token '\(token)': was expecting (JSON String, Number, Array, Object "
-            + "or token 'null', 'true' or 'false')"))
+            + "or token 'null', 'true' or 'false'); the first error is at \(failure.location)"))
     }
 
     static func isJSONObject(_ bytes: [UInt8]) -> Bool {

@@ -11,7 +11,8 @@ die "init failure requested\n" if $ENV{EMU_TEST_FAIL_INIT};
 
 sub handle {
     my ($event, $context) = @_;
-    my $action = ref $event eq 'HASH' ? ($event->{action} // 'echo') : 'echo';
+    # the action comes from the event, or from the query string of an HTTP event (serve --function-url)
+    my $action = ref $event eq 'HASH' ? ($event->{action} // ($event->{queryStringParameters} || {})->{action} // 'echo') : 'echo';
     if ($action eq 'echo') {
         return +{ event => $event, request_id => $context->aws_request_id, pid => $$ };
     }
@@ -71,6 +72,10 @@ sub handle {
         Time::HiRes::sleep($event->{then_sleep}) if $event->{then_sleep};
         kill 'KILL', $$ if $event->{then_crash};
         return +{ child => 0 + $child, pid => $$ };
+    }
+    if ($action eq 'bad_header') {
+        # a response a front door must not write as it is (response splitting)
+        return +{ statusCode => 200, headers => { 'X-Fine' => 'yes', 'X-Bad' => "a\r\nX-Injected: 1" }, body => 'split' };
     }
     if ($action eq 'exit') {
         exit($event->{code} // 3);
