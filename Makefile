@@ -7,7 +7,7 @@ RIE := .cache/bin/aws-lambda-rie
 PORT ?= 9000
 SWIFT_RELEASE := swift build -c release --static-swift-stdlib
 
-.PHONY: all deps build release run serve test unit-test integration-test emulator-test docker-test perl-test images bench bench-image install-perl-lib clean
+.PHONY: all deps build release run serve test unit-test integration-test emulator-test docker-test perl-test fuzz-test fuzz images bench bench-image install-perl-lib clean
 
 all: release
 
@@ -30,7 +30,7 @@ run: release
 serve: release
 	@KEEP=1 scripts/run-example.sh examples/hello handler.handle $(PORT)
 
-test: unit-test perl-test integration-test emulator-test docker-test
+test: unit-test perl-test integration-test emulator-test fuzz-test docker-test
 
 unit-test: deps
 	swift build --build-tests
@@ -49,6 +49,19 @@ integration-test: release
 
 emulator-test: release
 	PERL_LAMBDA_BIN=$(RELEASE)/perl-lambda t/emulator/run.sh
+
+# Sanitizers and fuzzing: the codec tests once in a bootstrap built with AddressSanitizer, then every libFuzzer
+# target in fuzz/ (ASan, and UBSan for the C codec) over its regression inputs in t/fuzz and for FUZZ_SMOKE seconds.
+FUZZ_SMOKE ?= 20
+fuzz-test: deps
+	swift build --sanitize=address --product bootstrap --scratch-path .build-asan
+	prove --exec '.build-asan/debug/bootstrap --script' t/codec.t
+	scripts/fuzz.sh $(FUZZ_SMOKE)
+
+# Longer fuzzing: FUZZ_SECONDS per target (default 5 minutes).
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Container images, zip and layer packages under a Docker engine the script starts (needs root and the
 # Debian mirror; caches a bookworm rootfs in /var/cache/perl-lambda).

@@ -71,13 +71,17 @@ public struct EventStreamMessage: Equatable, Sendable {
         while i < headersEnd {
             let nameLength = Int(bytes[i])
             guard i + 1 + nameLength + 3 <= headersEnd else { throw DecodeError.malformedHeaders }
-            let name = String(decoding: bytes[i + 1..<i + 1 + nameLength], as: UTF8.self)
+            // names and values are UTF-8 strings: anything else is refused, not repaired (which would change the bytes)
+            guard let name = String(validating: bytes[i + 1..<i + 1 + nameLength], as: UTF8.self) else {
+                throw DecodeError.malformedHeaders
+            }
             i += 1 + nameLength
             guard bytes[i] == stringType else { throw DecodeError.unsupportedHeaderType(bytes[i]) }
             let valueLength = Int(bytes[i + 1]) << 8 | Int(bytes[i + 2])
             i += 3
             guard i + valueLength <= headersEnd else { throw DecodeError.malformedHeaders }
-            headers.append(EventStreamHeader(name, String(decoding: bytes[i..<i + valueLength], as: UTF8.self)))
+            guard let value = String(validating: bytes[i..<i + valueLength], as: UTF8.self) else { throw DecodeError.malformedHeaders }
+            headers.append(EventStreamHeader(name, value))
             i += valueLength
         }
         let payload = Array(bytes[headersEnd..<base + total - 4])

@@ -49,6 +49,19 @@ final class EventStreamTests: XCTestCase {
         }
     }
 
+    /// Found by fuzzing (t/fuzz/event_stream): a header value that is not UTF-8 was decoded with replacement
+    /// characters, so the message no longer matched its bytes. It is refused now.
+    func testHeaderStringsMustBeUTF8() throws {
+        var bytes = EventStreamMessage(headers: [EventStreamHeader(":message-type", "abc")], payload: [1]).encoded()
+        let at = try XCTUnwrap(bytes.firstIndex(of: UInt8(ascii: "a")))
+        bytes.replaceSubrange(at..<at + 3, with: [0xE5, 0xCB, 0x41])
+        let crc = CRC32.checksum(bytes[..<(bytes.count - 4)])
+        bytes.replaceSubrange((bytes.count - 4)..., with: (0..<4).map { UInt8(truncatingIfNeeded: crc >> (24 - 8 * $0)) })
+        XCTAssertThrowsError(try EventStreamMessage.decode(bytes[...])) {
+            XCTAssertEqual($0 as? EventStreamMessage.DecodeError, .malformedHeaders)
+        }
+    }
+
     func testInvokeCompleteOmitsAbsentFields() {
         XCTAssertEqual(InvokeComplete().json, "{}")
         XCTAssertEqual(InvokeComplete(logResult: "eA==").json, #"{"LogResult":"eA=="}"#)
