@@ -50,4 +50,14 @@ my $ctx = $json->decode($r->{bodies}{1});
 is_deeply [ @$ctx{qw(tenant custom ident left)} ], [ 'tenant-1', 1, 'us-east-1:1', 1 ], 'context from the headers';
 like $r->{bodies}{7}, qr/"errorType":"Error"/, 'a die is an error document';
 like $r->{bodies}{6}, qr/^\[6,"Root=1-/, 'a streamed response';
+
+# the same with JSON logs (every line the handler prints goes through the runtime's log capture)
+my $jcount = 20_000;
+my $japi = FakeRuntimeAPI->new(command => [ PerlLambdaTest::bootstrap_path(), 'soak.handle' ], log => $log,
+    env => { LAMBDA_TASK_ROOT => PerlLambdaTest::handlers_dir(), AWS_LAMBDA_LOG_FORMAT => 'JSON' });
+my $j = $japi->serve(count => $jcount, checkpoint => [ $warm, $jcount ], event => sub { my $k = kind($_[0]); qq({"kind":"$k"}) });
+$japi->stop;
+my ($jb, $ja) = @{ $j->{rss} }{ $warm, $jcount };
+diag sprintf "JSON logs: VmRSS %d kB after %d, %d kB after %d invocations", $jb, $warm, $ja, $jcount;
+cmp_ok $ja - $jb, '<=', $jb * 0.02, 'JSON logs: VmRSS flat within 2% after warm-up';
 done_testing;
