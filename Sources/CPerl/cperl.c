@@ -186,6 +186,26 @@ int cperl_capture_output(cperl_interp *ip, cperl_output_fn fn, void *context) {
     return SvTRUE(ERRSV) ? -1 : 0;
 }
 
+int cperl_dispatch_signals(cperl_interp *ip) {
+    dTHXa(ip->perl);
+    PERL_SET_CONTEXT(ip->perl);
+    if (!PL_sig_pending) return -1;
+    dJMPENV;
+    int ret;
+    JMPENV_PUSH(ret);
+    if (ret == 0) {
+        PERL_ASYNC_CHECK(); // runs the %SIG handlers perl deferred when the signal arrived
+        JMPENV_POP;
+        return -1;
+    }
+    JMPENV_POP;
+    // exit (or a die outside any eval) in a handler: end as perl would, END blocks and destruction included
+    int status = ret == 2 ? STATUS_EXIT : 255;
+    PerlIO_flush(NULL);
+    perl_destruct(ip->perl);
+    return status;
+}
+
 void cperl_flush(cperl_interp *ip) {
     dTHXa(ip->perl);
     PERL_SET_CONTEXT(ip->perl);

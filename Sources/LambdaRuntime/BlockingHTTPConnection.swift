@@ -14,6 +14,9 @@ final class BlockingHTTPConnection {
     private var parser = HTTPResponseParser()
     private var readBuffer = [UInt8](repeating: 0, count: 64 << 10)
     private var headRequest = false
+    /// Called when a blocking read was interrupted by a signal, before it is retried (the runtime runs Perl's
+    /// `%SIG` handlers there: a SIGTERM at shutdown arrives while the bootstrap waits in GET /next).
+    var interrupted: (() -> Void)?
 
     init(host: String, port: Int) throws {
         var hints = addrinfo()
@@ -74,7 +77,11 @@ final class BlockingHTTPConnection {
             if let response = try parser.next(headRequest: headRequest) { return response }
             let n = readBuffer.withUnsafeMutableBytes { ptr -> Int in
                 var r: Int
-                repeat { r = read(fd, ptr.baseAddress, ptr.count) } while r < 0 && errno == EINTR
+                while true {
+                    r = read(fd, ptr.baseAddress, ptr.count)
+                    guard r < 0 && errno == EINTR else { break }
+                    interrupted?()
+                }
                 return r
             }
             if n <= 0 {

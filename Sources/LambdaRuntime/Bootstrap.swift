@@ -114,6 +114,15 @@ public enum Bootstrap {
     static func serveLoop(_ config: RuntimeConfiguration, interpreter: PerlInterpreter, log: RuntimeLog,
                           output: OutputCapture?, inFlight: InFlightTable.Slot? = nil) -> Int32 {
         withClient(config, log: log) { client in
+            // A signal while waiting for the Runtime API (SIGTERM at shutdown, when extensions are registered):
+            // run the handler's $SIG{...} now, as AWS::Lambda's pure-Perl runtime does; perl would defer it to
+            // its next op, which never comes while we wait in GET /next.
+            client.interrupted = {
+                if let status = interpreter.dispatchSignals() {
+                    output?.drain()
+                    exit(status)
+                }
+            }
             let loop = RuntimeLoop(interpreter: interpreter, client: client, log: log, output: output)
             loop.inFlight = inFlight
             let failure = loop.run()

@@ -6,6 +6,9 @@ public final class RuntimeHTTPClient: RuntimeAPIClient {
     private let host: String
     private let port: Int
     private var connection: BlockingHTTPConnection?
+    /// Called on the calling thread when a signal interrupts a wait for the Runtime API (see
+    /// `BlockingHTTPConnection.interrupted`).
+    public var interrupted: (() -> Void)?
 
     /// `endpoint` is `AWS_LAMBDA_RUNTIME_API`: `host:port` (IPv6 hosts in brackets).
     public init(endpoint: String) throws {
@@ -26,6 +29,7 @@ public final class RuntimeHTTPClient: RuntimeAPIClient {
     private func openConnection() throws -> BlockingHTTPConnection {
         if let connection { return connection }
         let fresh = try BlockingHTTPConnection(host: host, port: port)
+        fresh.interrupted = { [weak self] in self?.interrupted?() }
         connection = fresh
         return fresh
     }

@@ -122,6 +122,13 @@ public final class PerlInterpreter {
     /// Flushes Perl's buffered STDOUT/STDERR.
     public func flush() { cperl_flush(raw) }
 
+    /// Runs `%SIG` handlers perl deferred (call when a blocking system call returned EINTR). nil: carry on; a
+    /// status: a handler ended the program (END blocks ran, the interpreter is gone) and the process should exit.
+    public func dispatchSignals() -> Int32? {
+        let status = cperl_dispatch_signals(raw)
+        return status < 0 ? nil : status
+    }
+
     /// Runs a Perl script like `perl FILE ARGS...` in a fresh interpreter with the runtime's modules.
     public static func runScript(_ arguments: [String]) -> Int32 {
         cperl_process_init()

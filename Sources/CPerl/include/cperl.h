@@ -97,6 +97,12 @@ typedef void (*cperl_output_fn)(void *context, int fd, const char *bytes, size_t
 /// the order of the two streams). Returns 0 on success.
 int cperl_capture_output(cperl_interp *interp, cperl_output_fn fn, void *context);
 
+/// Runs the `%SIG` handlers of signals perl caught while the thread was outside Perl (e.g. SIGTERM at shutdown while
+/// blocked in GET /next: perl defers handlers to its next op, which would never come). Returns -1 when the
+/// interpreter carries on; otherwise a handler ended the program (`exit`, or `die` outside an eval): its END blocks
+/// have run, the interpreter is destroyed, and the exit status is returned.
+int cperl_dispatch_signals(cperl_interp *interp);
+
 /// Flushes every PerlIO handle (STDOUT/STDERR) so output is not held across invocations.
 void cperl_flush(cperl_interp *interp);
 
