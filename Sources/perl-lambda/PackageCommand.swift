@@ -58,7 +58,15 @@ struct PackageCommand: ParsableCommand {
                 // the runtime's libraries are not bundled twice; without it, those of the layer this machine builds
                 let runtimeLibraries = noBootstrap ? ((try? runtime.libraryNames()) ?? [])
                     : LayerPackage.libraryNames(in: package.runtime, directory: "perl-lambda")
-                let libraries = try FunctionLibraries.collect(for: entries, runtimeLibraries: runtimeLibraries.union(providedLibrary))
+                let runtimePaths = Set(package.runtime.map(\.path))
+                let libraries: FunctionLibraries
+                do {
+                    libraries = try FunctionLibraries.collect(for: entries.filter { !runtimePaths.contains($0.path) },
+                                                              runtimeLibraries: runtimeLibraries.union(providedLibrary))
+                } catch {
+                    PackageEntry.removeTemporaryCopies(package.runtime)  // the stripped bootstrap
+                    throw error
+                }
                 for line in libraries.report() { say(line) }
                 entries += libraries.entries
             }
