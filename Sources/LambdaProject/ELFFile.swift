@@ -54,37 +54,37 @@ public struct ELFFile: Equatable {
         let phentsize = try reader.u16(is64Bit ? 54 : 42), phnum = try reader.u16(is64Bit ? 56 : 44)
         var segments: [Segment] = []
         for i in 0..<UInt64(phnum) {
-            let p = phoff + i * UInt64(phentsize)
+            let p = phoff &+ i &* UInt64(phentsize)
             // Elf64_Phdr: type, flags, offset, vaddr, paddr, filesz …; Elf32_Phdr: type, offset, vaddr, paddr, filesz …
             let type = try reader.u32(p)
-            let offset = try reader.word(p + (is64Bit ? 8 : 4), w)
-            let vaddr = try reader.word(p + (is64Bit ? 16 : 8), w)
-            let filesz = try reader.word(p + (is64Bit ? 32 : 16), w)
+            let offset = try reader.word(p &+ (is64Bit ? 8 : 4), w)
+            let vaddr = try reader.word(p &+ (is64Bit ? 16 : 8), w)
+            let filesz = try reader.word(p &+ (is64Bit ? 32 : 16), w)
             segments.append(Segment(type: type, offset: offset, vaddr: vaddr, filesz: filesz))
         }
         if let interp = segments.first(where: { $0.type == 3 }) {  // PT_INTERP
-            interpreter = try reader.string(interp.offset, limit: interp.offset + interp.filesz)
+            interpreter = try reader.string(interp.offset, limit: interp.offset &+ interp.filesz)
         }
         guard let dynamic = segments.first(where: { $0.type == 2 }) else { return }  // PT_DYNAMIC: none when static
         var entries: [(Int64, UInt64)] = []
         var at = dynamic.offset
-        while at + UInt64(2 * w) <= dynamic.offset + dynamic.filesz {
-            let tag = try reader.word(at, w), value = try reader.word(at + UInt64(w), w)
+        while at &+ UInt64(2 * w) <= dynamic.offset &+ dynamic.filesz {
+            let tag = try reader.word(at, w), value = try reader.word(at &+ UInt64(w), w)
             let signedTag = is64Bit ? Int64(bitPattern: tag) : Int64(Int32(bitPattern: UInt32(truncatingIfNeeded: tag)))
             if signedTag == 0 { break }  // DT_NULL
             entries.append((signedTag, value))
-            at += UInt64(2 * w)
+            at = at &+ UInt64(2 * w)
         }
         // DT_STRTAB is an address: the file offset comes from the PT_LOAD segment that maps it
         guard let strtab = entries.first(where: { $0.0 == 5 })?.1 else { throw ELFError(reason: "dynamic section without a string table") }
-        guard let load = segments.first(where: { $0.type == 1 && $0.vaddr <= strtab && strtab < $0.vaddr + $0.filesz }) else {
+        guard let load = segments.first(where: { $0.type == 1 && $0.vaddr <= strtab && strtab - $0.vaddr < $0.filesz }) else {
             throw ELFError(reason: "the dynamic string table is outside every loaded segment")
         }
-        let base = strtab - load.vaddr + load.offset
-        let size = entries.first(where: { $0.0 == 10 })?.1 ?? (load.offset + load.filesz - base)  // DT_STRSZ
+        let base = (strtab - load.vaddr) &+ load.offset
+        let size = entries.first(where: { $0.0 == 10 })?.1 ?? (load.offset &+ load.filesz &- base)  // DT_STRSZ
         func string(_ offset: UInt64) throws -> String {
             guard offset < size else { throw ELFError(reason: "a dynamic entry points past the string table") }
-            return try reader.string(base + offset, limit: base + size)
+            return try reader.string(base &+ offset, limit: base &+ size)
         }
         for (tag, value) in entries {
             switch tag {
@@ -102,6 +102,8 @@ public struct ELFFile: Equatable {
         other.is64Bit == is64Bit && other.bigEndian == bigEndian && other.machine == machine
     }
 
+    /// Offsets and sizes come from the file: arithmetic on them wraps (&+, &*) instead of trapping, and every read
+    /// is bounds-checked, so a corrupt file is an error, never a crash.
     private struct Reader {
         let data: Data
         let bigEndian: Bool

@@ -84,6 +84,23 @@ func elfReaderAgreesWithReadelfOnSystemFiles() throws {
     #expect(throws: (any Error).self) { try ELFFile(bytes: Data([0x7f, 0x45, 0x4c, 0x46, 9, 1])) }
 }
 
+/// Corrupt headers, program headers and dynamic entries (each 8-byte window set to 0xff…, or its first byte to 0x80)
+/// and truncations are errors or odd values, never a crash: offsets from the file are not trusted for arithmetic
+/// (vaddr 0xffff_ffff_ffff_ffff plus a size overflows).
+@Test func elfReaderSurvivesCorruptFiles() throws {
+    let good = syntheticELF(is64: true, bigEndian: false, machine: 62)
+    for at in 4..<good.count - 8 {
+        var bad = good
+        bad.replaceSubrange(at..<at + 8, with: [UInt8](repeating: 0xff, count: 8))
+        _ = try? ELFFile(bytes: bad)
+        bad = good
+        bad[at] = 0x80
+        _ = try? ELFFile(bytes: bad)
+    }
+    for length in stride(from: 0, to: good.count, by: 7) { _ = try? ELFFile(bytes: good.prefix(length)) }
+    #expect(try ELFFile(bytes: good).needed == ["libfoo.so.2", "libc.so.6"])
+}
+
 /// A minimal ELF in any class and byte order: one PT_LOAD mapping the file at `base`, a PT_INTERP, and a PT_DYNAMIC
 /// with NEEDED, SONAME, RUNPATH, STRTAB (an address, not an offset) and STRSZ.
 private func syntheticELF(is64: Bool, bigEndian: Bool, machine: UInt16) -> Data {
@@ -225,4 +242,24 @@ func functionLibrariesFailWithTheListOfMissingLibraries() throws {
     }
     // a layer of the user's that provides it (--provided-library)
     #expect(try FunctionLibraries.collect(for: function, runtimeLibraries: ["libplgone.so.3"]).entries.isEmpty)
+}
+
+/// `image build --bundle-runtime`: the context's function/ gets the libraries its XS modules need beyond the
+/// runtime's lib/ (as `perl-lambda package` puts them in the zip).
+@Test(.enabled(if: expatModule != nil, "needs Debian's libxml-parser-perl (scripts/setup.sh)"))
+func imageContextCarriesTheFunctionsLibraries() throws {
+    let module = try #require(expatModule)
+    let fm = FileManager.default
+    let dir = try tempDir("image-fn"), ctx = try tempDir("image-ctx")
+    defer { try? fm.removeItem(at: dir); try? fm.removeItem(at: ctx) }
+    try Data("1;\n".utf8).write(to: dir.appendingPathComponent("handler.pl"))
+    let auto = dir.appendingPathComponent("local/lib/perl5/auto/XML/Parser/Expat")
+    try fm.createDirectory(at: auto, withIntermediateDirectories: true)
+    try fm.copyItem(atPath: module, toPath: auto.appendingPathComponent("Expat.so").path)
+    let runtime = [PackageEntry(path: "lib/libc.so.6", source: .file("/lib/x86_64-linux-gnu/libc.so.6"), executable: false)]
+    let libs = try ImageBuild(directory: dir, bundlesRuntime: true).writeContext(runtime: runtime, to: ctx)
+    #expect(libs.bundled.map(\.name) == ["libexpat.so.1"])
+    #expect(fm.fileExists(atPath: ctx.path + "/function/local/lib/native/libexpat.so.1"))
+    #expect(!fm.fileExists(atPath: ctx.path + "/function/local/lib/native/libc.so.6"))
+    #expect(fm.fileExists(atPath: ctx.path + "/perl-lambda-runtime/lib/libc.so.6"))
 }
