@@ -7,7 +7,7 @@ RIE := .cache/bin/aws-lambda-rie
 PORT ?= 9000
 SWIFT_RELEASE := swift build -c release --static-swift-stdlib
 
-.PHONY: all deps build release run serve test unit-test integration-test emulator-test docker-test perl-test fuzz-test fuzz images bench bench-image install-perl-lib clean
+.PHONY: all deps build release run serve test unit-test integration-test emulator-test docker-test packaging-test perl-test fuzz-test fuzz images bench bench-image install-perl-lib clean
 
 all: release
 
@@ -30,7 +30,7 @@ run: release
 serve: release
 	@KEEP=1 scripts/run-example.sh examples/hello handler.handle $(PORT)
 
-test: unit-test perl-test integration-test emulator-test fuzz-test docker-test
+test: unit-test perl-test integration-test emulator-test fuzz-test packaging-test docker-test
 
 unit-test: deps
 	swift build --build-tests
@@ -62,6 +62,12 @@ fuzz-test: deps
 FUZZ_SECONDS ?= 300
 fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# XS modules' shared libraries in function zips and layers: Debian's XML::Parser vendored in local/, its libexpat
+# bundled by `perl-lambda package`, served in a Debian bullseye chroot without libexpat (needs root; caches the
+# rootfs in /var/cache/perl-lambda, shared with docker-test).
+packaging-test: release
+	t/packaging/xs-libs.sh $(RELEASE)
 
 # Container images, zip and layer packages under a Docker engine the script starts (needs root and the
 # Debian mirror; caches a bookworm rootfs in /var/cache/perl-lambda).

@@ -79,11 +79,16 @@ public struct ImageBuild {
 
     /// The build context for a bundled runtime, in `dir`: the function's files as `perl-lambda package` selects
     /// them (function/) and the runtime's (perl-lambda-runtime/).
-    public func writeContext(runtime: [PackageEntry], to dir: URL) throws {
-        for e in try FunctionPackage(directory: directory).entries() {
+    /// The shared libraries the function's XS modules need beyond the runtime's come along (`FunctionLibraries`).
+    @discardableResult
+    public func writeContext(runtime: [PackageEntry], to dir: URL) throws -> FunctionLibraries {
+        let function = try FunctionPackage(directory: directory).entries()
+        let libraries = try FunctionLibraries.collect(for: function, runtimeLibraries: LayerPackage.libraryNames(in: runtime))
+        for e in function + libraries.entries {
             try e.write(under: dir.appendingPathComponent(Self.functionFolder))
         }
         for e in runtime { try e.write(under: dir.appendingPathComponent(Self.runtimeFolder)) }
+        return libraries
     }
 
     /// Checks the folder before docker runs: the handler file must be there.

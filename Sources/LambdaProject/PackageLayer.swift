@@ -6,12 +6,14 @@ import Foundation
 ///                          loader (lib/ld-linux-x86-64.so.2 --library-path lib), so it runs on the layer's glibc
 ///     bin/bootstrap        the perl-lambda runtime
 ///     bin/perl             a wrapper starting libexec/perl, the perl the runtime embeds, the same way
-///     lib/                 the build machine's loader and C library (ld-linux, libc, libm …) and every other
-///                          library `ldd` finds for the runtime, the perl and the XS modules (libperl, libcrypt,
-///                          libstdc++, libz …)
+///     lib/                 the build machine's loader and all of glibc (ld-linux, libc, libm, libpthread …) and every
+///                          other library the runtime, the perl and its XS modules need (libperl, libcrypt,
+///                          libstdc++ …), read from their ELF dynamic sections (`SharedLibraryResolver`)
 ///     perl5/base|arch|lib  the perl's core module directories (its privlib, archlib and Debian's perl-base),
 ///                          without pod, headers and .packlist files
 ///
+/// The loader's --library-path is lib/, then $LAMBDA_TASK_ROOT/local/lib/native, where `perl-lambda package` puts
+/// the libraries a function's XS modules need (`FunctionLibraries`); it also holds for modules loaded later (dlopen).
 /// Nothing exports LD_LIBRARY_PATH to the bundled glibc: programs the handler starts use the system's own C library.
 /// Everything is collected from the perl the bootstrap was built against (the `perl` on PATH by default).
 public struct LayerPackage {
@@ -49,13 +51,15 @@ public struct LayerPackage {
         return """
             #!/bin/sh
             \(comment)
-            # It runs on the runtime's own glibc: started by the bundled loader, which searches only lib/ first.
+            # It runs on the runtime's own glibc: started by the bundled loader, which searches lib/ first, then the
+            # libraries `perl-lambda package` bundled for the function's XS modules.
             # LD_LIBRARY_PATH is left alone, so the programs it starts use the system's C library.
             self=$0
             [ -L "$self" ] && self=$(readlink -f "$self")
             case $self in */*) here=${self%/*}\(root) ;; *) here=.\(root) ;; esac
             export PERL5LIB="\(lib)${PERL5LIB:+:$PERL5LIB}"
-            exec "$here/lib/\(loader)" --library-path "$here/lib" --argv0 "$0" "$here/\(program)" "$@"
+            exec "$here/lib/\(loader)" --library-path "$here/lib${LAMBDA_TASK_ROOT:+:$LAMBDA_TASK_ROOT/\(FunctionLibraries.directory)}" \\
+                --argv0 "$0" "$here/\(program)" "$@"
 
             """
     }
@@ -82,22 +86,46 @@ public struct LayerPackage {
         return PerlInstall(version: lines[1], interpreter: lines[0], moduleDirs: dirs)
     }
 
-    /// Shared libraries (file name, resolved path) that `files` load according to `ldd`, glibc and its loader
-    /// included (not the kernel's vDSO).
-    public static func sharedLibraries(of files: [String]) throws -> [(String, String)] {
-        var libs: [String: String] = [:]
-        for file in files {
-            for line in try Shell.output(["ldd", file]).split(separator: "\n") {
-                let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-                if parts.count >= 3, parts[1] == "=>" {
-                    if parts[2] == "not" { throw PackageError("\(file) needs \(parts[0]), which is not found") }
-                    libs[parts[0]] = URL(fileURLWithPath: parts[2]).resolvingSymlinksInPath().path
-                } else if let path = parts.first, path.hasPrefix("/") {  // the loader: "/lib64/ld-linux-x86-64.so.2 (0x…)"
-                    libs[(path as NSString).lastPathComponent] = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-                }
+    /// Shared libraries (file name, resolved path) that `files` load, transitively, glibc and its loader (PT_INTERP)
+    /// included — read from the files' dynamic sections (`SharedLibraryResolver`), not by running `ldd`. With the
+    /// C library come all of glibc's libraries beside it (`FunctionLibraries.glibc`, 0.2 MB together): a function's
+    /// XS module may need libpthread.so.0 or libdl.so.2 even though the runtime does not, and they must be the same
+    /// build as the bundled libc. Throws the list of libraries found nowhere.
+    public static func sharedLibraries(of files: [String], resolver: SharedLibraryResolver = .system()) throws -> [(String, String)] {
+        let closure = try resolver.closure(of: files)
+        if !closure.missing.isEmpty { throw SharedLibraryResolver.missingError(closure.missing) }
+        var libs = closure.libraries
+        if let libc = libs["libc.so.6"] {
+            let dir = (libc as NSString).deletingLastPathComponent
+            for name in FunctionLibraries.glibc where libs[name] == nil && !name.hasPrefix("ld-linux") {
+                let path = dir + "/" + name
+                if FileManager.default.fileExists(atPath: path) { libs[name] = URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
             }
         }
         return libs.sorted { $0.key < $1.key }
+    }
+
+    /// The names of the libraries in a runtime's lib/ (`entries(in: directory)`'s).
+    public static func libraryNames(in runtime: [PackageEntry], directory: String = "") -> Set<String> {
+        let prefix = (directory.isEmpty ? "" : directory + "/") + "lib/"
+        return Set(runtime.compactMap { $0.path.hasPrefix(prefix) ? String($0.path.dropFirst(prefix.count)) : nil })
+    }
+
+    /// The names of the libraries `entries()` would bundle, without stripping or copying anything.
+    public func libraryNames() throws -> Set<String> {
+        let install = try perlInstall()
+        return Set(try Self.sharedLibraries(of: [bootstrap, install.interpreter] + Self.xsObjects(install)).map(\.0))
+    }
+
+    static func xsObjects(_ install: PerlInstall) -> [String] {
+        var xs: [String] = []  // the XS modules' shared objects: their libraries come along too
+        for (_, dir) in install.moduleDirs {
+            guard let walker = FileManager.default.enumerator(atPath: dir) else { continue }
+            while let rel = walker.nextObject() as? String {
+                if rel.hasSuffix(".so") { xs.append(dir + "/" + rel) }
+            }
+        }
+        return xs.sorted()
     }
 
     /// The runtime's files. `directory` "" lays them out for /opt (a layer); "perl-lambda" puts them in that folder of a
@@ -107,16 +135,9 @@ public struct LayerPackage {
             throw PackageError("no runtime at '\(bootstrap)': build it (swift build -c release --product bootstrap) or pass --bootstrap PATH")
         }
         let install = try perlInstall()
-        var xs: [String] = []  // the XS modules' shared objects: their libraries come along too
-        for (_, dir) in install.moduleDirs {
-            guard let walker = FileManager.default.enumerator(atPath: dir) else { continue }
-            while let rel = walker.nextObject() as? String {
-                if rel.hasSuffix(".so") { xs.append(dir + "/" + rel) }
-            }
-        }
-        let libs = try Self.sharedLibraries(of: [bootstrap, install.interpreter] + xs.sorted())
+        let libs = try Self.sharedLibraries(of: [bootstrap, install.interpreter] + Self.xsObjects(install))
         guard let loader = libs.map(\.0).first(where: { Self.loaderNames.contains($0) }) else {
-            throw PackageError("ldd \(bootstrap) shows no dynamic loader (\(Self.loaderNames.joined(separator: " or ")))")
+            throw PackageError("\(bootstrap) names no dynamic loader (\(Self.loaderNames.joined(separator: " or "))): is it a static or foreign binary?")
         }
         let dirs = install.moduleDirs.map(\.0)
         let d = directory.isEmpty ? "" : directory + "/"

@@ -13,6 +13,10 @@ struct PackageCommand: ParsableCommand {
             binaries were built with, started through the bundled dynamic loader), so the zip runs on \
             provided.al2023 (glibc 2.34, no perl) with no layer. --layer zips the same runtime for /opt instead \
             (/opt/bootstrap), to share it between functions: then package each function with --no-bootstrap.
+            Every shared object in the function (XS modules' .so) is inspected: the libraries it needs that the \
+            runtime does not carry (libexpat for XML::Parser, libssl for Net::SSLeay …) are copied from this machine \
+            into local/lib/native/, where the runtime's loader finds them; packaging fails with the list of those \
+            this machine does not have. --provided-library names one a layer of yours provides instead.
             The same input gives the same bytes (sorted entries, fixed timestamps and permissions). Fails when the \
             zip breaks Lambda's limits (50 MB zipped for a direct upload, 250 MB unzipped with layers).
               perl-lambda package my-function --output function.zip
@@ -31,6 +35,9 @@ struct PackageCommand: ParsableCommand {
     @Flag(name: .long, help: "Leave the runtime (bootstrap, perl-lambda/) out of the function zip: it comes from a layer.")
     var noBootstrap = false
 
+    @Option(name: .long, help: ArgumentHelp("A shared library (soname, e.g. libfoo.so.1) another layer provides: not bundled, not required.", valueName: "soname"))
+    var providedLibrary: [String] = []
+
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
@@ -38,7 +45,7 @@ struct PackageCommand: ParsableCommand {
         let cwd = URL(fileURLWithPath: fm.currentDirectoryPath)
         let out = URL(fileURLWithPath: output ?? (layer ? "perl-runtime-layer.zip" : "function.zip"), relativeTo: cwd).standardizedFileURL
         do {
-            let entries: [PackageEntry]
+            var entries: [PackageEntry]
             if layer {
                 entries = try runtime.entries()
             } else {
@@ -48,6 +55,20 @@ struct PackageCommand: ParsableCommand {
                 if out.path.hasPrefix(dir.path + "/") { package.exclude.insert(String(out.path.dropFirst(dir.path.count + 1))) }
                 entries = try package.entries()
                 say("function: \(dir.path)" + (noBootstrap ? " (no runtime: use it with the perl-lambda layer)" : ""))
+                // the runtime's libraries are not bundled twice; without it, those of the layer this machine builds
+                let runtimeLibraries = noBootstrap ? ((try? runtime.libraryNames()) ?? [])
+                    : LayerPackage.libraryNames(in: package.runtime, directory: "perl-lambda")
+                let runtimePaths = Set(package.runtime.map(\.path))
+                let libraries: FunctionLibraries
+                do {
+                    libraries = try FunctionLibraries.collect(for: entries.filter { !runtimePaths.contains($0.path) },
+                                                              runtimeLibraries: runtimeLibraries.union(providedLibrary))
+                } catch {
+                    PackageEntry.removeTemporaryCopies(package.runtime)  // the stripped bootstrap
+                    throw error
+                }
+                for line in libraries.report() { say(line) }
+                entries += libraries.entries
             }
             defer { PackageEntry.removeTemporaryCopies(entries) }
             let sizes = try ReproducibleZip.write(entries, to: out)

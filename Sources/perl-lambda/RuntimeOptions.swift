@@ -19,4 +19,9 @@ struct RuntimeOptions: ParsableArguments {
               + (directory.isEmpty ? "" : ", bundled in \(directory)/"))
         return entries
     }
+
+    /// The libraries the layer built from these options would carry in lib/.
+    func libraryNames() throws -> Set<String> {
+        try LayerPackage(bootstrap: bootstrap ?? FunctionOptions.besideExecutable("bootstrap"), perl: perl).libraryNames()
+    }
 }

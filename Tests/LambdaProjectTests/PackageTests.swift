@@ -115,7 +115,9 @@ private func makeFunction() throws -> (dir: URL, runtime: [PackageEntry]) {
     let w = LayerPackage.wrapper(moduleDirs: ["base", "arch", "lib"])
     #expect(w.hasPrefix("#!/bin/sh\n"))
     #expect(w.contains(#"PERL5LIB="$here/perl5/base:$here/perl5/arch:$here/perl5/lib"#))
-    #expect(w.contains(#"exec "$here/lib/ld-linux-x86-64.so.2" --library-path "$here/lib" --argv0 "$0" "$here/bin/bootstrap" "$@""#))
+    // the function's bundled libraries (local/lib/native) come after the runtime's own
+    #expect(w.contains(#"exec "$here/lib/ld-linux-x86-64.so.2" --library-path "$here/lib${LAMBDA_TASK_ROOT:+:$LAMBDA_TASK_ROOT/local/lib/native}""#))
+    #expect(w.contains(#"--argv0 "$0" "$here/bin/bootstrap" "$@""#))
     // the bundled libc must not leak into the programs the handler starts
     #expect(!w.contains("export LD_LIBRARY_PATH"))
     let perl = LayerPackage.wrapper(moduleDirs: ["lib"], program: "libexec/perl", root: "/..")
@@ -128,6 +130,16 @@ private func makeFunction() throws -> (dir: URL, runtime: [PackageEntry]) {
     #expect(libs["libc.so.6"] != nil)
     #expect(LayerPackage.loaderNames.contains { libs[$0] != nil })
     #expect(!libs.keys.contains { $0.hasPrefix("linux-vdso") })
+    // all of glibc comes with its libc, needed or not, so a function's XS module may rely on it
+    #expect(libs["libpthread.so.0"] != nil && libs["libdl.so.2"] != nil && libs["libresolv.so.2"] != nil)
+    #expect(libs["libpthread.so.0"].map { ($0 as NSString).deletingLastPathComponent }
+            == libs["libc.so.6"].map { ($0 as NSString).deletingLastPathComponent })
+}
+
+@Test func resolverWithoutLdconfigSearchesTheDefaultDirectories() throws {
+    let resolver = SharedLibraryResolver(cache: [:], libraryPath: [])
+    let libs = Dictionary(uniqueKeysWithValues: try LayerPackage.sharedLibraries(of: ["/bin/sh"], resolver: resolver))
+    #expect(libs["libc.so.6"] == URL(fileURLWithPath: "/lib/x86_64-linux-gnu/libc.so.6").resolvingSymlinksInPath().path)
 }
 
 @Test func layerCollectsThisMachinesPerl() throws {
