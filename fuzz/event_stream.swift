@@ -2,7 +2,6 @@
 // whatever decodes must encode back to exactly the bytes it was read from; and a message built from the input's
 // bytes must decode to itself. Built by scripts/fuzz.sh.
 
-import LambdaWire
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzEventStream(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

@@ -2,7 +2,6 @@
 // Runtime API endpoint sends. The input is fed in pieces whose sizes come from its first byte, and again whole:
 // both ways must give the same responses and the same error, and nothing may crash. Built by scripts/fuzz.sh.
 
-import LambdaWire
 
 private func parse(_ bytes: ArraySlice<UInt8>, step: Int, head: Bool) -> ([HTTPResponse], String?) {
     var parser = HTTPResponseParser()

@@ -33,11 +33,18 @@ build() {
         "$clang" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-sanitize=function -g -O1 \
             -I "$core" -I Sources/CPerl/include -I Sources/CPerl $ccflags -Wno-unused-command-line-argument \
             Sources/CPerl/*.c fuzz/codec.c -L "$core" -Wl,-E -lperl -lm -ldl -lcrypt -lpthread -o "$out/bin/codec" ;;
-    http_response|event_stream)
-        build_wire && swiftc "${swift_fuzz[@]}" -I "$out" -L "$out" -lLambdaWire "fuzz/$t.swift" -o "$out/bin/$t" ;;
+    # each Swift target: its harness compiled with the sources it exercises (one module, internals visible)
+    http_response)
+        build_wire && swiftc "${swift_fuzz[@]}" -I "$out" -L "$out" -lLambdaWire fuzz/http_response.swift \
+            Sources/LambdaRuntime/HTTPResponseParser.swift -o "$out/bin/$t" ;;
+    event_stream)
+        build_wire && swiftc "${swift_fuzz[@]}" -I "$out" -L "$out" -lLambdaWire fuzz/event_stream.swift \
+            Sources/LambdaEmulator/EventStream.swift Sources/LambdaEmulator/CRC32.swift -o "$out/bin/$t" ;;
     invoke_request)
         build_wire && swiftc "${swift_fuzz[@]}" -I "$out" -L "$out" -lLambdaWire fuzz/invoke_request.swift \
-            Sources/LambdaEmulator/InvokeRequest.swift Sources/LambdaEmulator/JSONCheck.swift -o "$out/bin/$t" ;;
+            Sources/LambdaEmulator/InvokeRequest.swift Sources/LambdaEmulator/InvokeAPI.swift \
+            Sources/LambdaEmulator/JSONCheck.swift Sources/LambdaEmulator/EventStream.swift Sources/LambdaEmulator/CRC32.swift \
+            -o "$out/bin/$t" ;;
     *) echo "unknown fuzz target $t" >&2; return 2 ;;
     esac
 }

@@ -49,32 +49,21 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
 
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-        if head.method == .GET, path == RuntimeAPI.nextPath {
+        switch (head.method, RuntimeAPI.parse(path: path)) {
+        case (.GET, .next):
             request = .next(keepAlive: head.isKeepAlive)
-        } else if head.method == .POST, path == RuntimeAPI.initErrorPath {
+        case (.POST, .initError):
             request = .buffered(.initError, requestID: "", head: head, body: ByteBuffer(), tooLarge: false)
-        } else if head.method == .POST, let (id, kind) = Self.invocationPath(path) {
-            if kind == .response, head.headers[RuntimeAPI.Header.responseMode].first?.lowercased() == RuntimeAPI.streamingMode {
-                let inv = environment.invocation(id)
-                inv?.startStream(contentType: head.headers["Content-Type"].first ?? "application/octet-stream")
-                request = .streaming(inv, keepAlive: head.isKeepAlive)
-            } else {
-                request = .buffered(kind, requestID: id, head: head, body: ByteBuffer(), tooLarge: false)
-            }
-        } else {
+        case (.POST, .response(let id)) where head.headers[RuntimeAPI.Header.responseMode].first?.lowercased() == RuntimeAPI.streamingMode:
+            let inv = environment.invocation(id)
+            inv?.startStream(contentType: head.headers["Content-Type"].first ?? "application/octet-stream")
+            request = .streaming(inv, keepAlive: head.isKeepAlive)
+        case (.POST, .response(let id)):
+            request = .buffered(.response, requestID: id, head: head, body: ByteBuffer(), tooLarge: false)
+        case (.POST, .error(let id)):
+            request = .buffered(.error, requestID: id, head: head, body: ByteBuffer(), tooLarge: false)
+        default:
             request = .unknown(head)
-        }
-    }
-
-    private static func invocationPath(_ path: String) -> (String, Kind)? {
-        let prefix = RuntimeAPI.prefix + "/invocation/"
-        guard path.hasPrefix(prefix) else { return nil }
-        let rest = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
-        guard rest.count == 2, !rest[0].isEmpty else { return nil }
-        switch rest[1] {
-        case "response": return (String(rest[0]), .response)
-        case "error": return (String(rest[0]), .error)
-        default: return nil
         }
     }
 

@@ -34,6 +34,40 @@ public struct ErrorDocument: Equatable, Sendable {
     }
 }
 
+/// The function errors Lambda itself reports (the runtime could not).
+extension ErrorDocument {
+    /// A timed-out invocation, as the real service words it.
+    public static func timedOut(requestID: String, seconds: Double) -> ErrorDocument {
+        ErrorDocument(type: "Sandbox.Timedout",
+                      message: "RequestId: \(requestID) Error: Task timed out after \(twoDecimals(seconds)) seconds")
+    }
+
+    /// The runtime process ended during init or an invocation (`reason`: "exit status 1", "signal: killed").
+    public static func runtimeExited(requestID: String, reason: String) -> ErrorDocument {
+        ErrorDocument(type: "Runtime.ExitError",
+                      message: "RequestId: \(requestID) Error: Runtime exited with error: \(reason)")
+    }
+
+    /// The runtime could not be started at all.
+    public static func invalidEntrypoint(requestID: String, detail: String) -> ErrorDocument {
+        ErrorDocument(type: "Runtime.InvalidEntrypoint",
+                      message: "RequestId: \(requestID) Error: \(detail)")
+    }
+
+    /// Init did not finish in time.
+    public static func initTimedOut(requestID: String, seconds: Double) -> ErrorDocument {
+        ErrorDocument(type: "Runtime.InitError",
+                      message: "RequestId: \(requestID) Error: Init timed out after \(twoDecimals(seconds)) seconds")
+    }
+
+    /// `12.5` → `"12.50"` without Foundation.
+    public static func twoDecimals(_ v: Double) -> String {
+        let hundredths = Int((v * 100).rounded())
+        let frac = hundredths % 100
+        return "\(hundredths / 100).\(frac < 10 ? "0" : "")\(frac)"
+    }
+}
+
 /// Minimal JSON text helpers (the wire format needs only string escaping; no Foundation).
 public enum JSONText {
     public static func appendString(_ s: String, to out: inout String) {

@@ -9,10 +9,31 @@ public enum RuntimeAPI {
     public static func responsePath(_ requestID: String) -> String { "\(prefix)/invocation/\(requestID)/response" }
     public static func errorPath(_ requestID: String) -> String { "\(prefix)/invocation/\(requestID)/error" }
 
+    /// The operations a runtime calls, as the paths above name them.
+    public enum Route: Equatable, Sendable {
+        case next
+        case initError
+        case response(requestID: String)
+        case error(requestID: String)
+    }
+
+    /// The inverse of the path builders: which operation `path` (without its query) names, nil for none.
+    public static func parse(path: String) -> Route? {
+        if path == nextPath { return .next }
+        if path == initErrorPath { return .initError }
+        let invocation = prefix + "/invocation/"
+        guard path.hasPrefix(invocation) else { return nil }
+        let rest = path.dropFirst(invocation.count).split(separator: "/", omittingEmptySubsequences: false)
+        guard rest.count == 2, !rest[0].isEmpty else { return nil }
+        switch rest[1] {
+        case "response": return .response(requestID: String(rest[0]))
+        case "error": return .error(requestID: String(rest[0]))
+        default: return nil
+        }
+    }
+
     /// Largest buffered response the Runtime API accepts (6 MB as Lambda counts it).
     public static let maxResponseBytes = 6_291_556
-    /// Largest synchronous request payload the Invoke API accepts.
-    public static let maxRequestBytes = 6_291_456
 
     /// Headers of GET /next and of posted results.
     public enum Header {

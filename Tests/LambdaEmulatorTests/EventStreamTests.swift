@@ -1,3 +1,4 @@
+import LambdaEmulator
 import LambdaWire
 import XCTest
 

@@ -16,10 +16,21 @@ struct RuntimeAPITests {
         #expect(RuntimeAPI.errorPath(id) == "/2018-06-01/runtime/invocation/\(id)/error")
     }
 
+    @Test func pathsParseBackToTheirRoutes() {
+        let id = "8f5e1a2b-0000-4a1b-9c2d-000000000001"
+        #expect(RuntimeAPI.parse(path: RuntimeAPI.nextPath) == .next)
+        #expect(RuntimeAPI.parse(path: RuntimeAPI.initErrorPath) == .initError)
+        #expect(RuntimeAPI.parse(path: RuntimeAPI.responsePath(id)) == .response(requestID: id))
+        #expect(RuntimeAPI.parse(path: RuntimeAPI.errorPath(id)) == .error(requestID: id))
+        for path in ["/", "/2018-06-01/runtime/invocation//response", "/2018-06-01/runtime/invocation/x/y/response",
+                     "/2018-06-01/runtime/invocation/x/other", "/2018-06-01/runtime/invocation/next/", "/2020-01-01/runtime/invocation/next"] {
+            #expect(RuntimeAPI.parse(path: path) == nil, "\(path)")
+        }
+    }
+
     @Test func limits() {
-        // 6 MB as Lambda counts it for responses; the request limit is 6 MiB exactly.
+        // 6 MB as Lambda counts it for responses (the Invoke API's request limit: InvokeAPITests)
         #expect(RuntimeAPI.maxResponseBytes == 6_291_556)
-        #expect(RuntimeAPI.maxRequestBytes == 6 * 1024 * 1024)
     }
 
     @Test func headerNames() {

@@ -1,3 +1,4 @@
+@testable import LambdaRuntime
 import LambdaWire
 import Testing
 

@@ -1,3 +1,5 @@
+import LambdaWire
+
 /// The Lambda Invoke API as seen from a caller (awscli, boto3, curl): paths, headers, limits, invocation types.
 public enum InvokeAPI {
     public static let invokePathPrefix = "/2015-03-31/functions/"
@@ -9,6 +11,8 @@ public enum InvokeAPI {
     public static func streamPath(_ function: String) -> String { streamPathPrefix + function + streamPathSuffix }
 
     /// Largest asynchronous (`Event`) request payload.
+    /// Largest synchronous request payload the Invoke API accepts.
+    public static let maxRequestBytes = 6_291_456
     public static let maxAsyncRequestBytes = 262_144
     /// `X-Amz-Log-Result` carries at most this many bytes of the invocation's log (before base64).
     public static let logTailBytes = 4096
@@ -49,7 +53,7 @@ public enum InvokeAPI {
             }
         }
 
-        public var maxRequestBytes: Int { self == .event ? InvokeAPI.maxAsyncRequestBytes : RuntimeAPI.maxRequestBytes }
+        public var maxRequestBytes: Int { self == .event ? InvokeAPI.maxAsyncRequestBytes : InvokeAPI.maxRequestBytes }
     }
 
     /// The two Invoke API operations the emulator serves.
@@ -207,39 +211,5 @@ public struct InvokeComplete: Equatable, Sendable {
 
     public static func payloadChunk(_ bytes: [UInt8]) -> EventStreamMessage {
         .event("PayloadChunk", contentType: "application/octet-stream", payload: bytes)
-    }
-}
-
-/// The function errors Lambda itself reports (the runtime could not).
-extension ErrorDocument {
-    /// A timed-out invocation, as the real service words it.
-    public static func timedOut(requestID: String, seconds: Double) -> ErrorDocument {
-        ErrorDocument(type: "Sandbox.Timedout",
-                      message: "RequestId: \(requestID) Error: Task timed out after \(twoDecimals(seconds)) seconds")
-    }
-
-    /// The runtime process ended during init or an invocation (`reason`: "exit status 1", "signal: killed").
-    public static func runtimeExited(requestID: String, reason: String) -> ErrorDocument {
-        ErrorDocument(type: "Runtime.ExitError",
-                      message: "RequestId: \(requestID) Error: Runtime exited with error: \(reason)")
-    }
-
-    /// The runtime could not be started at all.
-    public static func invalidEntrypoint(requestID: String, detail: String) -> ErrorDocument {
-        ErrorDocument(type: "Runtime.InvalidEntrypoint",
-                      message: "RequestId: \(requestID) Error: \(detail)")
-    }
-
-    /// Init did not finish in time.
-    public static func initTimedOut(requestID: String, seconds: Double) -> ErrorDocument {
-        ErrorDocument(type: "Runtime.InitError",
-                      message: "RequestId: \(requestID) Error: Init timed out after \(twoDecimals(seconds)) seconds")
-    }
-
-    /// `12.5` → `"12.50"` without Foundation.
-    public static func twoDecimals(_ v: Double) -> String {
-        let hundredths = Int((v * 100).rounded())
-        let frac = hundredths % 100
-        return "\(hundredths / 100).\(frac < 10 ? "0" : "")\(frac)"
     }
 }
