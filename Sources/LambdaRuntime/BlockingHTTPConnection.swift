@@ -8,8 +8,6 @@ import LambdaWire
 /// `HTTPResponseParser`. No event loop thread, no thread hop per request: the interpreter's thread talks to
 /// the Runtime API directly.
 final class BlockingHTTPConnection {
-    struct Closed: Error {}
-
     private let fd: Int32
     private var parser = HTTPResponseParser()
     private var readBuffer = [UInt8](repeating: 0, count: 64 << 10)
@@ -25,7 +23,7 @@ final class BlockingHTTPConnection {
         var list: UnsafeMutablePointer<addrinfo>?
         let rc = getaddrinfo(host, String(port), &hints, &list)
         guard rc == 0, let first = list else {
-            throw RuntimeAPIError("cannot resolve \(host): \(String(cString: gai_strerror(rc)))")
+            throw RuntimeError(.unreachable, "cannot resolve \(host): \(String(cString: gai_strerror(rc)))")
         }
         defer { freeaddrinfo(list) }
         var fd: Int32 = -1
@@ -42,7 +40,7 @@ final class BlockingHTTPConnection {
             ai = a.pointee.ai_next
         }
         guard fd >= 0 else {
-            throw RuntimeAPIError("cannot reach the Runtime API at \(host):\(port): \(String(cString: strerror(lastError)))")
+            throw RuntimeError(.unreachable, "cannot reach the Runtime API at \(host):\(port): \(String(cString: strerror(lastError)))")
         }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -63,12 +61,12 @@ final class BlockingHTTPConnection {
     }
 
     /// Reads until one whole response to `request` ("METHOD /path", for messages) has arrived. A malformed one
-    /// is a RuntimeAPIError; the connection is then of no further use.
+    /// is a RuntimeError (.malformedResponse); the connection is then of no further use.
     func receive(for request: String) throws -> HTTPResponse {
         do {
             return try readResponse()
         } catch let error as HTTPParseError {
-            throw RuntimeAPIError("\(request): the Runtime API sent a \(error.description)")
+            throw RuntimeError(.malformedResponse, "\(request): the Runtime API sent a \(error.description)")
         }
     }
 
@@ -87,7 +85,7 @@ final class BlockingHTTPConnection {
             if n <= 0 {
                 parser.finish()
                 if let response = try parser.next(headRequest: headRequest) { return response }
-                throw Closed()
+                throw RuntimeError(.connectionClosed, "the Runtime API closed the connection")
             }
             parser.append(readBuffer[0..<n])
         }
@@ -99,7 +97,7 @@ final class BlockingHTTPConnection {
             let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw Closed()
+                throw RuntimeError(.connectionClosed, "the Runtime API connection failed: \(String(cString: strerror(errno)))")
             }
             offset += n
         }

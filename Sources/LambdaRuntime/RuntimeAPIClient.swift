@@ -19,7 +19,4 @@ public protocol RuntimeResponseStream: AnyObject {
     func finish(error: (type: String, document: [UInt8])?) throws
 }
 
-public struct RuntimeAPIError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
+

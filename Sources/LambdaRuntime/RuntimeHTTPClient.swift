@@ -14,7 +14,7 @@ public final class RuntimeHTTPClient: RuntimeAPIClient {
     public init(endpoint: String) throws {
         guard let colon = endpoint.lastIndex(of: ":"), colon != endpoint.startIndex,
               let port = Int(endpoint[endpoint.index(after: colon)...]), (1...65535).contains(port) else {
-            throw RuntimeAPIError("AWS_LAMBDA_RUNTIME_API must be host:port, got '\(endpoint)'")
+            throw RuntimeError(.invalidConfiguration, "AWS_LAMBDA_RUNTIME_API must be host:port, got '\(endpoint)'")
         }
         var host = String(endpoint[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -54,7 +54,7 @@ public final class RuntimeHTTPClient: RuntimeAPIClient {
     private func roundTrip(_ request: Request) throws -> HTTPResponse {
         do {
             return try exchange(request)
-        } catch is BlockingHTTPConnection.Closed where request.method == "GET" {
+        } catch let error as RuntimeError where error.code == .connectionClosed && request.method == "GET" {
             connection = nil
             return try exchange(request)
         }
@@ -79,7 +79,7 @@ public final class RuntimeHTTPClient: RuntimeAPIClient {
     private func expectSuccess(_ response: HTTPResponse, _ what: String) throws {
         guard (200..<300).contains(response.status) else {
             let text = String(decoding: response.body.prefix(512), as: UTF8.self)
-            throw RuntimeAPIError("\(what) failed: HTTP \(response.status) \(text)")
+            throw RuntimeError(.rejected(status: response.status), "\(what) failed: HTTP \(response.status) \(text)")
         }
     }
 
@@ -162,7 +162,7 @@ public final class RuntimeHTTPClient: RuntimeAPIClient {
                 return try connection.receive(for: "POST \(RuntimeAPI.responsePath(requestID))")
             }
             guard (200..<300).contains(r.status) else {
-                throw RuntimeAPIError("streamed response for \(requestID) failed: HTTP \(r.status)")
+                throw RuntimeError(.rejected(status: r.status), "streamed response for \(requestID) failed: HTTP \(r.status)")
             }
         }
     }

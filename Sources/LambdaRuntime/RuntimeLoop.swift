@@ -1,16 +1,24 @@
 import LambdaWire
 import PerlBridge
 
-/// Serves invocations: GET /next → the Perl handler → POST the response or the error, forever.
+/// What the loop runs for each invocation: the Perl interpreter in the bootstrap, a stand-in in the loop's tests.
+public protocol InvocationHandler: AnyObject {
+    /// Runs one invocation; a streaming handler writes through `stream` and returns `.streamed`.
+    func invoke(_ event: PerlEvent, stream: PerlStreamSink?) -> PerlOutcome
+}
+
+extension PerlInterpreter: InvocationHandler {}
+
+/// Serves invocations: GET /next → the handler → POST the response or the error, forever.
 public final class RuntimeLoop {
-    private let interpreter: PerlInterpreter
+    private let interpreter: InvocationHandler
     private let client: RuntimeAPIClient
     private let log: RuntimeLog
     private let output: OutputCapture?
     /// Where a worker process records the invocation it is serving (AWS_LAMBDA_MAX_CONCURRENCY).
     var inFlight: InFlightTable.Slot?
 
-    public init(interpreter: PerlInterpreter, client: RuntimeAPIClient, log: RuntimeLog, output: OutputCapture? = nil) {
+    public init(interpreter: InvocationHandler, client: RuntimeAPIClient, log: RuntimeLog, output: OutputCapture? = nil) {
         self.interpreter = interpreter
         self.client = client
         self.log = log
@@ -18,12 +26,12 @@ public final class RuntimeLoop {
     }
 
     /// Serves until the Runtime API fails; the error says why.
-    public func run() -> RuntimeAPIError {
+    public func run() -> RuntimeError {
         while true {
-            do { try serveOne() } catch let error as RuntimeAPIError {
+            do { try serveOne() } catch let error as RuntimeError {
                 return error
             } catch {
-                return RuntimeAPIError("\(error)")
+                return RuntimeError(.connectionClosed, "\(error)")
             }
         }
     }
@@ -65,7 +73,7 @@ public final class RuntimeLoop {
             case .streamed:
                 if let failure = sink.failure { log.error("streamed response for \(requestID) failed: \(failure)") }
             }
-        } catch let error as RuntimeAPIError where !error.description.hasPrefix("cannot reach") {
+        } catch let error as RuntimeError where !error.endsTheLoop {
             // The Runtime API refused this one result (e.g. 413, or the request expired): log it and go on.
             log.error(error.description)
         }
@@ -96,12 +104,12 @@ final class StreamSink: PerlStreamSink {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard let stream else { throw RuntimeAPIError("stream not started") }
+        guard let stream else { throw RuntimeError(.streamNotStarted, "stream not started") }
         try record { try stream.write(bytes) }
     }
 
     func finish(error: (type: String, document: [UInt8])?) throws {
-        guard let stream else { throw RuntimeAPIError("stream not started") }
+        guard let stream else { throw RuntimeError(.streamNotStarted, "stream not started") }
         self.stream = nil
         try record { try stream.finish(error: error) }
     }

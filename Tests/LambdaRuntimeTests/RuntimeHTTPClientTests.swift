@@ -40,7 +40,7 @@ func unusedPort() throws -> Int {
 struct RuntimeHTTPClientTests {
     @Test(arguments: ["localhost", "host:", ":9001", "host:port", "", "host:-", "host:0", "host:65536"])
     func invalidEndpointsAreRejected(_ endpoint: String) throws {
-        let error = #expect(throws: RuntimeAPIError.self) { _ = try RuntimeHTTPClient(endpoint: endpoint) }
+        let error = #expect(throws: RuntimeError.self) { _ = try RuntimeHTTPClient(endpoint: endpoint) }
         #expect(error?.description == "AWS_LAMBDA_RUNTIME_API must be host:port, got '\(endpoint)'")
     }
 
