@@ -344,7 +344,7 @@ cperl_status cperl_invoke(cperl_interp *ip, const cperl_event *ev, cperl_outcome
         SPAGAIN;
         SV **base = SP - count + 1;
         IV kind = count >= 1 ? SvIV(base[0]) : -1;
-        if (kind == 0 && count == 2) {
+        if (kind == CPERL_KIND_RESULT && count == 2) {
             if (cpj_encode(aTHX_ base[1], &out->body, &err) != 0) {
                 char msg[1024];
                 snprintf(msg, sizeof msg, "Unable to marshal the handler's result as JSON: %s", err.data ? err.data : "");
@@ -352,10 +352,10 @@ cperl_status cperl_invoke(cperl_interp *ip, const cperl_event *ev, cperl_outcome
                 error_outcome(aTHX_ out, "Runtime.MarshalError", msg);
                 status = CPERL_FAILED;
             }
-        } else if (kind == 1 && count == 3) {
+        } else if (kind == CPERL_KIND_ERROR && count == 3) {
             document_outcome(aTHX_ out, base[1], base[2]);
             status = CPERL_FAILED;
-        } else if (kind == 3) {
+        } else if (kind == CPERL_KIND_STREAMED) {
             status = CPERL_STREAMED;
         } else {
             const char *msg = SvTRUE(ERRSV) ? SvPV_nolen(ERRSV) : "the runtime's invoke wrapper returned nothing";

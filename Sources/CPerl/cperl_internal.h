@@ -25,6 +25,14 @@ static inline AV *cperl_newAV_alloc_x(pTHX_ SSize_t n) {
 #define newAV_alloc_x(n) cperl_newAV_alloc_x(aTHX_ (n))
 #endif
 
+/// How PerlLambda::Host::invoke ended, the first value it returns. Defined here once: cperl_xs_init gives them to
+/// Perl as the constants PerlLambda::Host::RESULT, ERROR and STREAMED, which Host.pm returns.
+enum cperl_invoke_kind {
+    CPERL_KIND_RESULT = 0,   ///< (RESULT, $result)
+    CPERL_KIND_ERROR = 1,    ///< (ERROR, $error_type, \%error_document)
+    CPERL_KIND_STREAMED = 3, ///< (STREAMED): the response went out through the stream callbacks
+};
+
 /// Registers DynaLoader and the runtime's XS functions (cperl_xs.c); perl_parse's xs_init.
 void cperl_xs_init(pTHX);
 /// The current invocation's stream callbacks (NULL when streaming is not possible).

@@ -100,5 +100,9 @@ void cperl_xs_init(pTHX) {
     newXS("PerlLambda::Host::_stream_start", xs_stream_start, file);
     newXS("PerlLambda::Host::_stream_write", xs_stream_write, file);
     newXS("PerlLambda::Host::_stream_finish", xs_stream_finish, file);
+    HV *host = gv_stashpvs("PerlLambda::Host", GV_ADD);
+    newCONSTSUB(host, "RESULT", newSViv(CPERL_KIND_RESULT));
+    newCONSTSUB(host, "ERROR", newSViv(CPERL_KIND_ERROR));
+    newCONSTSUB(host, "STREAMED", newSViv(CPERL_KIND_STREAMED));
 }
 

@@ -70,7 +70,8 @@ sub _do_psgi {
 }
 
 # invoke($payload, $context, $can_stream)
-#   → (0, $result) | (1, $error_type, \%error_document) | (3) when the response was streamed
+#   → (RESULT, $result) | (ERROR, $error_type, \%error_document) | (STREAMED) when the response was streamed
+# (constants the C shim defines, cperl_internal.h's cperl_invoke_kind)
 # The C shim installs _on_die as the die hook ($SIG{__DIE__}) for the duration of invoke; it keeps the
 # frames of the latest die in $TRACE for the error document's stackTrace.
 our $TRACE;
@@ -89,7 +90,7 @@ sub invoke {
     my $ok = eval { $result = $FUNC->($payload, $context); 1 };
     my @outcome = !$ok ? _failure($@, $TRACE)
         : ref $result eq 'CODE' && $can_stream ? _stream($result)
-        : (0, $result);
+        : (RESULT, $result);
     _end_invocation();
     return @outcome;
 }
@@ -101,7 +102,7 @@ sub _failure {
     my ($err, $trace) = @_;
     my ($type, $doc) = error_document($err, $trace);
     print STDERR _printable($err, $doc->{errorMessage});
-    return (1, $type, $doc);
+    return (ERROR, $type, $doc);
 }
 
 # A handler returned sub { my $responder = shift; my $w = $responder->($type); $w->write(...); $w->close }.
@@ -125,7 +126,7 @@ sub _stream {
         return _failure("the streaming handler returned without calling its responder\n", $TRACE)
             unless $writer;
         $writer->close;
-        return (3);
+        return (STREAMED);
     }
     my $err = $@;
     return _failure($err, $TRACE) unless $writer;
@@ -136,7 +137,7 @@ sub _stream {
         $writer->{closed} = 1;
         _stream_finish($type, PerlLambda::JSON::encode_json($doc));
     }
-    return (3);
+    return (STREAMED);
 }
 
 sub _printable {
