@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import PerlBridge
+import Synchronization
 
 /// With `AWS_LAMBDA_LOG_FORMAT=JSON`, everything the handler prints on STDOUT/STDERR is turned into one
 /// structured JSON line per output line (level INFO for stdout, ERROR for stderr) with the request id,
@@ -11,26 +12,39 @@ import PerlBridge
 public final class OutputCapture: PerlOutputSink {
     private let log: RuntimeLog
     private let sink: Int32
-    private var pipes: [(read: Int32, level: RuntimeLog.Level)] = []
-    private var partial: [Int32: [UInt8]] = [:]
-    private var lock = pthread_mutex_t()
-    private var _requestID: String?
-    private var busy = false
+    private let pipes: [(read: Int32, level: RuntimeLog.Level)]
+    /// Everything the reader thread and the interpreter's thread share.
+    private struct State {
+        var partial: [Int32: [UInt8]] = [:]
+        var requestID: String?
+        var busy = false
+    }
+    private let state = Mutex(State())
 
-    /// Redirects fds 1 and 2. Returns nil (and changes nothing) if the pipes cannot be made.
+    /// Redirects fds 1 and 2. Returns nil, with nothing changed, if the pipes cannot be made.
     public init?(log: RuntimeLog) {
-        self.log = log
-        pthread_mutex_init(&lock, nil)
-        sink = dup(2)
-        guard sink >= 0 else { return nil }
-        log.fd = sink
-        for (fd, level) in [(Int32(1), RuntimeLog.Level.info), (2, .error)] {
+        var made: [(read: Int32, write: Int32)] = []
+        for _ in 0..<2 {
             var p: [Int32] = [0, 0]
-            guard pipe(&p) == 0 else { return nil }
-            dup2(p[1], fd)
-            close(p[1])
-            pipes.append((p[0], level))
+            guard pipe(&p) == 0 else {
+                for m in made { close(m.read); close(m.write) }
+                return nil
+            }
+            made.append((p[0], p[1]))
         }
+        let saved = dup(2)
+        guard saved >= 0 else {
+            for m in made { close(m.read); close(m.write) }
+            return nil
+        }
+        self.log = log
+        sink = saved
+        log.fd = saved
+        for (fd, m) in zip([Int32(1), 2], made) {
+            dup2(m.write, fd)
+            close(m.write)
+        }
+        pipes = [(made[0].read, .info), (made[1].read, .error)]
         let me = Unmanaged.passRetained(self).toOpaque()
         var tid = pthread_t()
         Signals.blocked {
@@ -43,28 +57,25 @@ public final class OutputCapture: PerlOutputSink {
     }
 
     public var requestID: String? {
-        get { pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }; return _requestID }
-        set {
-            pthread_mutex_lock(&lock)
-            _requestID = newValue
-            pthread_mutex_unlock(&lock)
-        }
+        get { state.withLock { $0.requestID } }
+        set { state.withLock { $0.requestID = newValue } }
     }
 
     /// Waits until everything written so far to fds 1 and 2 has been logged (called at the end of an
     /// invocation, so lines carry the right request id).
     public func drain() {
         for _ in 0..<20_000 {
-            pthread_mutex_lock(&lock)
-            var pending: Int32 = 0
-            for p in pipes {
-                var n: Int32 = 0
-                _ = ioctl(p.read, UInt(FIONREAD), &n)
-                pending += n
+            let idle = state.withLock { s -> Bool in
+                var pending: Int32 = 0
+                for p in pipes {
+                    var n: Int32 = 0
+                    _ = ioctl(p.read, UInt(FIONREAD), &n)
+                    pending += n
+                }
+                let idle = pending == 0 && !s.busy
+                if idle { flushPartials(&s) }
+                return idle
             }
-            let idle = pending == 0 && !busy
-            if idle { flushPartials() }
-            pthread_mutex_unlock(&lock)
             if idle { return }
             usleep(50)
         }
@@ -76,45 +87,43 @@ public final class OutputCapture: PerlOutputSink {
         while true {
             if poll(&fds, nfds_t(fds.count), -1) < 0 { if errno == EINTR { continue } else { return } }
             for (i, p) in fds.enumerated() where p.revents != 0 {
-                pthread_mutex_lock(&lock)
-                busy = true
-                let n = buffer.withUnsafeMutableBytes { read(p.fd, $0.baseAddress, $0.count) }
-                if n > 0 { consume(fd: p.fd, bytes: buffer[0..<n], level: pipes[i].level) }
-                busy = false
-                pthread_mutex_unlock(&lock)
+                state.withLock { s in
+                    s.busy = true
+                    let n = buffer.withUnsafeMutableBytes { read(p.fd, $0.baseAddress, $0.count) }
+                    if n > 0 { consume(&s, fd: p.fd, bytes: buffer[0..<n], level: pipes[i].level) }
+                    s.busy = false
+                }
             }
         }
     }
 
     /// Perl's tied STDOUT/STDERR (on the interpreter's thread).
     public func output(fd: Int32, bytes: UnsafeRawBufferPointer) {
-        pthread_mutex_lock(&lock)
-        consume(fd: -fd, bytes: bytes[...], level: fd == 2 ? .error : .info)
-        pthread_mutex_unlock(&lock)
+        state.withLock { consume(&$0, fd: -fd, bytes: bytes[...], level: fd == 2 ? .error : .info) }
     }
 
-    /// Called with the lock held. `fd` keys the partial-line buffer: pipes by their read end, the
-    /// tied Perl handles by their negated fd.
-    private func consume<C: Collection>(fd: Int32, bytes: C, level: RuntimeLog.Level) where C.Element == UInt8 {
-        var pending = partial[fd] ?? []
+    /// Under the lock. `fd` keys the partial-line buffer: pipes by their read end, the tied Perl handles by their
+    /// negated fd.
+    private func consume<C: Collection>(_ s: inout State, fd: Int32, bytes: C, level: RuntimeLog.Level) where C.Element == UInt8 {
+        var pending = s.partial[fd] ?? []
         pending.append(contentsOf: bytes)
         while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
-            emit(Array(pending[..<nl]), level)
+            emit(Array(pending[..<nl]), level, requestID: s.requestID)
             pending.removeSubrange(...nl)
         }
-        partial[fd] = pending
+        s.partial[fd] = pending
     }
 
-    private func flushPartials() {
-        for (key, rest) in partial where !rest.isEmpty {
-            emit(rest, key == -2 || pipes.contains { $0.read == key && $0.level == .error } ? .error : .info)
+    private func flushPartials(_ s: inout State) {
+        for (key, rest) in s.partial where !rest.isEmpty {
+            emit(rest, key == -2 || pipes.contains { $0.read == key && $0.level == .error } ? .error : .info, requestID: s.requestID)
         }
-        partial.removeAll(keepingCapacity: true)
+        s.partial.removeAll(keepingCapacity: true)
     }
 
-    private func emit(_ line: [UInt8], _ level: RuntimeLog.Level) {
+    private func emit(_ line: [UInt8], _ level: RuntimeLog.Level, requestID: String?) {
         guard level >= log.minimum else { return }
         let text = String(decoding: line, as: UTF8.self)
-        write(log.line(level, text, requestID: _requestID), to: sink)
+        write(log.line(level, text, requestID: requestID), to: sink)
     }
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import LambdaWire
+import Synchronization
 
 /// The runtime's own log lines, as text or as Lambda's structured JSON (`AWS_LAMBDA_LOG_FORMAT=JSON`),
 /// filtered by `AWS_LAMBDA_LOG_LEVEL`. Written straight to the process's stderr file descriptor.
@@ -21,14 +22,12 @@ public final class RuntimeLog {
     public let minimum: Level
     /// Where lines go: stderr, or the original stderr saved by `OutputCapture` once fd 2 is redirected.
     var fd: Int32
-    private var lock = pthread_mutex_t()
-    private var _requestID: String?
+    private let currentRequest = Mutex<String?>(nil)
 
     public init(format: Format, minimum: Level = .info, fd: Int32 = 2) {
         self.format = format
         self.minimum = minimum
         self.fd = fd
-        pthread_mutex_init(&lock, nil)
     }
 
     public convenience init(environment: [String: String]) {
@@ -39,8 +38,8 @@ public final class RuntimeLog {
 
     /// The request being served, stamped on JSON lines.
     public var requestID: String? {
-        get { pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }; return _requestID }
-        set { pthread_mutex_lock(&lock); _requestID = newValue; pthread_mutex_unlock(&lock) }
+        get { currentRequest.withLock { $0 } }
+        set { currentRequest.withLock { $0 = newValue } }
     }
 
     public func log(_ level: Level, _ message: String) {

@@ -1,5 +1,6 @@
 import CPerl
 import LambdaWire
+import Synchronization
 
 /// What loading a handler, an invocation or an eval produced.
 public enum PerlOutcome: Equatable {
@@ -53,15 +54,15 @@ public final class PerlInterpreter {
     /// `libDirs` go first on `@INC`.
     public init(libDirs: [String] = []) throws {
         // perl's process-wide set-up and interpreter construction are not safe to run concurrently
-        pthread_mutex_lock(&creationLock)
-        defer { pthread_mutex_unlock(&creationLock) }
-        cperl_process_init()
-        var err = cperl_buf()
-        defer { cperl_buf_free(&err) }
-        guard let raw = cperl_create(libDirs.isEmpty ? nil : libDirs.joined(separator: ":"), &err) else {
-            throw PerlError(description: err.data.map { String(cString: $0) } ?? "could not create a Perl interpreter")
+        raw = try creationLock.withLock { _ in
+            cperl_process_init()
+            var err = cperl_buf()
+            defer { cperl_buf_free(&err) }
+            guard let raw = cperl_create(libDirs.isEmpty ? nil : libDirs.joined(separator: ":"), &err) else {
+                throw PerlError(description: err.data.map { String(cString: $0) } ?? "could not create a Perl interpreter")
+            }
+            return raw
         }
-        self.raw = raw
     }
 
     deinit { cperl_destroy(raw) }
@@ -161,7 +162,7 @@ import Glibc
 #endif
 
 /// Serialises interpreter creation within the process.
-private var creationLock = pthread_mutex_t()
+private let creationLock = Mutex(())
 
 /// Calls `body` with C strings for each optional Swift string (NULL for nil), valid during the call.
 func withOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {

@@ -10,13 +10,14 @@ public final class PerlWorker: @unchecked Sendable {
         public let description: String
     }
 
-    private var mutex = pthread_mutex_t()
-    private var condition = pthread_cond_t()
+    // Heap-allocated: a pthread mutex must not move, and a Swift stored property has no stable address.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var jobs: [(PerlInterpreter?, String?) -> Void] = []
 
     public init(libDirs: [String] = [], stackSize: Int = PerlThread.defaultStackSize) {
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&condition, nil)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
         PerlThread.start(stackSize: stackSize) { [self] in
             var interpreter: PerlInterpreter?
             var failure: String?
@@ -26,16 +27,16 @@ public final class PerlWorker: @unchecked Sendable {
     }
 
     private func next() -> (PerlInterpreter?, String?) -> Void {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        while jobs.isEmpty { pthread_cond_wait(&condition, &mutex) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while jobs.isEmpty { pthread_cond_wait(condition, mutex) }
         return jobs.removeFirst()
     }
 
     /// Runs `body` with the interpreter on its thread and returns its result.
     public func run<T>(_ body: @escaping (PerlInterpreter) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
-            pthread_mutex_lock(&mutex)
+            pthread_mutex_lock(mutex)
             jobs.append { interpreter, failure in
                 guard let interpreter else {
                     continuation.resume(throwing: Unavailable(description: "no interpreter: \(failure ?? "?")"))
@@ -43,8 +44,8 @@ public final class PerlWorker: @unchecked Sendable {
                 }
                 continuation.resume(with: Result { try body(interpreter) })
             }
-            pthread_cond_signal(&condition)
-            pthread_mutex_unlock(&mutex)
+            pthread_cond_signal(condition)
+            pthread_mutex_unlock(mutex)
         }
     }
 }
