@@ -23,9 +23,10 @@ let perlCCFlags = perlConfig("$Config{ccflags}").split(separator: " ").map(Strin
 /// instructions there (measured with callgrind), so these modules are compiled without them.
 let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
 
+// Linux only: the runtime and the emulator use Linux system calls (prctl, /proc, posix_spawn extensions) and
+// Lambda runs Linux; no other platform is declared.
 let package = Package(
     name: "perl-lambda",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "bootstrap", targets: ["bootstrap"]),
         .executable(name: "perl-lambda", targets: ["perl-lambda"]),

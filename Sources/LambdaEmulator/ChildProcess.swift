@@ -97,7 +97,8 @@ final class ChildProcess {
         unsafeBitCast($0, to: AddCloseFrom.self)
     }
 
-    /// Calls `handler` (on `queue`'s terms: it is given the raw wait status) when the process has exited.
+    /// Calls `handler` with the raw wait status, on a thread of its own, once the process has exited (and what it
+    /// left behind in its group, and adopted orphans from its environment, are killed).
     func whenExited(_ handler: @escaping @Sendable (Int32) -> Void) {
         let pid = self.pid, marker = self.marker
         Thread.detachNewThread {

@@ -92,4 +92,29 @@ public final class Emulator: @unchecked Sendable {
 
     /// Resolves when the server channel closes.
     public var closeFuture: EventLoopFuture<Void>? { server?.closeFuture }
+
+    /// Applies new settings to the functions already served (a template reloaded by `serve --watch`): each one
+    /// whose settings differ gets them and fresh environments. Resolves to lines saying what happened; functions
+    /// the emulator does not serve, and served ones missing from `configs`, are reported, not added or removed.
+    public func reconfigure(_ configs: [FunctionConfiguration]) -> EventLoopFuture<[String]> {
+        loop.submit {
+            var lines: [String] = []
+            for c in configs {
+                guard let pool = self.pool(named: c.name) else {
+                    lines.append("\(c.name) is new: restart serve to serve it")
+                    continue
+                }
+                guard pool.config != c else { continue }
+                if pool.config.taskRoot != c.taskRoot {
+                    lines.append("\(c.name): CodeUri changed to \(c.taskRoot); --watch keeps watching \(pool.config.taskRoot)")
+                }
+                let n = pool.reconfigure(c)
+                lines.append("\(c.name): new settings; restarting (\(n) environment\(n == 1 ? "" : "s"))")
+            }
+            for f in self.functions where !configs.contains(where: { $0.name == f.name }) {
+                lines.append("\(f.name) is gone from the template: still served until serve restarts")
+            }
+            return lines
+        }
+    }
 }

@@ -290,7 +290,7 @@ final class ExecutionEnvironment {
         process?.kill()
         drainOutput { [self] in
             lines.forEach { emit($0) }
-            emit("INIT_REPORT Init Duration: \(LambdaLogLines.twoDecimals(initMs)) ms\tPhase: init\tStatus: error\tError Type: \(errorType)")
+            emit(LambdaLogLines.initReport(durationMs: initMs, errorType: errorType))
             bound.complete(result)
             stop()
         }

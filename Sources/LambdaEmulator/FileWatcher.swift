@@ -122,31 +122,6 @@ extension Emulator {
         }
     }
 
-    /// Applies new settings to the functions already served (a template reloaded by `serve --watch`): each one
-    /// whose settings differ gets them and fresh environments. Resolves to lines saying what happened; functions
-    /// the emulator does not serve, and served ones missing from `configs`, are reported, not added or removed.
-    public func reconfigure(_ configs: [FunctionConfiguration]) -> EventLoopFuture<[String]> {
-        loop.submit {
-            var lines: [String] = []
-            for c in configs {
-                guard let pool = self.pool(named: c.name) else {
-                    lines.append("\(c.name) is new: restart serve to serve it")
-                    continue
-                }
-                guard pool.config != c else { continue }
-                if pool.config.taskRoot != c.taskRoot {
-                    lines.append("\(c.name): CodeUri changed to \(c.taskRoot); --watch keeps watching \(pool.config.taskRoot)")
-                }
-                let n = pool.reconfigure(c)
-                lines.append("\(c.name): new settings; restarting (\(n) environment\(n == 1 ? "" : "s"))")
-            }
-            for f in self.functions where !configs.contains(where: { $0.name == f.name }) {
-                lines.append("\(f.name) is gone from the template: still served until serve restarts")
-            }
-            return lines
-        }
-    }
-
     /// Watches each function's task root and restarts its environments when files there change; `extraRoots`
     /// (a template's folder) are watched by the same poller, and `onAnyChange` runs after every change seen.
     /// Keep the returned watcher; `stop()` it before shutting down.

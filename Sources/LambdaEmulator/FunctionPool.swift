@@ -24,8 +24,6 @@ final class FunctionPool {
         self.logSink = logSink
     }
 
-    var environmentCount: Int { environments.count }
-    var queuedCount: Int { queue.count - queueHead }
 
     func submit(_ inv: Invocation) {
         loop.preconditionInEventLoop()

@@ -9,6 +9,11 @@ enum LambdaLogLines {
 
     static func end(_ requestID: String) -> String { "END RequestId: \(requestID)" }
 
+    /// The line Lambda writes when init failed (there is no invocation's REPORT to carry the init duration).
+    static func initReport(durationMs: Double, errorType: String) -> String {
+        "INIT_REPORT Init Duration: \(twoDecimals(durationMs)) ms\tPhase: init\tStatus: error\tError Type: \(errorType)"
+    }
+
     /// How an invocation ended, as REPORT's `Status:` field shows it.
     enum Status: Equatable {
         case success

@@ -11,7 +11,6 @@ final class BlockingHTTPConnection {
     private let fd: Int32
     private var parser = HTTPResponseParser()
     private var readBuffer = [UInt8](repeating: 0, count: 64 << 10)
-    private var headRequest = false
     /// Called when a blocking read was interrupted by a signal, before it is retried (the runtime runs Perl's
     /// `%SIG` handlers there: a SIGTERM at shutdown arrives while the bootstrap waits in GET /next).
     var interrupted: (() -> Void)?
@@ -54,12 +53,6 @@ final class BlockingHTTPConnection {
         try bytes.withUnsafeBytes { try writeAll($0) }
     }
 
-    /// Tells the parser which request the next response answers (the answer to a HEAD has no body). The
-    /// request bytes are sent separately.
-    func expectResponse(to method: String) {
-        headRequest = method == "HEAD"
-    }
-
     /// Reads until one whole response to `request` ("METHOD /path", for messages) has arrived. A malformed one
     /// is a RuntimeError (.malformedResponse); the connection is then of no further use.
     func receive(for request: String) throws -> HTTPResponse {
@@ -72,7 +65,7 @@ final class BlockingHTTPConnection {
 
     private func readResponse() throws -> HTTPResponse {
         while true {
-            if let response = try parser.next(headRequest: headRequest) { return response }
+            if let response = try parser.next() { return response }
             let n = readBuffer.withUnsafeMutableBytes { ptr -> Int in
                 var r: Int
                 while true {
@@ -84,7 +77,7 @@ final class BlockingHTTPConnection {
             }
             if n <= 0 {
                 parser.finish()
-                if let response = try parser.next(headRequest: headRequest) { return response }
+                if let response = try parser.next() { return response }
                 throw RuntimeError(.connectionClosed, "the Runtime API closed the connection")
             }
             parser.append(readBuffer[0..<n])

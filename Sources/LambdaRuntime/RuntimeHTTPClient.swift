@@ -3,8 +3,8 @@ import LambdaWire
 /// Runtime API client over one keep-alive HTTP/1.1 connection (a blocking socket with TCP_NODELAY, see
 /// `BlockingHTTPConnection`). Called from the interpreter's thread only.
 public final class RuntimeHTTPClient: RuntimeAPIClient {
-    private let host: String
-    private let port: Int
+    let host: String
+    let port: Int
     private var connection: BlockingHTTPConnection?
     /// Called on the calling thread when a signal interrupts a wait for the Runtime API (see
     /// `BlockingHTTPConnection.interrupted`).
@@ -65,7 +65,6 @@ public final class RuntimeHTTPClient: RuntimeAPIClient {
         var bytes = headBytes(request.method, request.uri, request.headers, length: request.body?.count)
         if let body = request.body { bytes += body }
         do {
-            connection.expectResponse(to: request.method)
             try connection.send(bytes)
             let response = try connection.receive(for: "\(request.method) \(request.uri)")
             if !response.keepAlive { self.connection = nil }
@@ -86,8 +85,12 @@ public final class RuntimeHTTPClient: RuntimeAPIClient {
     public func nextInvocation() throws -> (InvocationHeaders, [UInt8]) {
         let response = try roundTrip(Request(method: "GET", uri: RuntimeAPI.nextPath))
         try expectSuccess(response, "GET /next")
-        let headers = try InvocationHeaders { response.header($0) }
-        return (headers, response.body)
+        return (try Self.invocation(response), response.body)
+    }
+
+    /// The invocation GET /next's answer describes (header names compared as `HTTPResponse.header` does).
+    static func invocation(_ response: HTTPResponse) throws -> InvocationHeaders {
+        try InvocationHeaders { response.header($0) }
     }
 
     public func sendResponse(requestID: String, body: [UInt8]) throws {
@@ -122,7 +125,6 @@ public final class RuntimeHTTPClient: RuntimeAPIClient {
             (RuntimeAPI.Header.responseMode, RuntimeAPI.streamingMode),
         ], length: nil)
         do {
-            connection.expectResponse(to: "POST")
             try connection.send(bytes)
         } catch { self.connection = nil; throw error }
         return Stream(client: self, connection: connection, requestID: requestID)

@@ -25,9 +25,7 @@ final class WorkerPool {
     /// Must be called before any thread other than the caller and the (blocked) main thread exists.
     /// `worker` serves until the Runtime API fails; `failed` reports an invocation whose worker died.
     func run(worker: (InFlightTable.Slot?) -> Int32, failed: (_ requestID: String, _ reason: String) -> Void) -> Int32 {
-        for index in 0..<count {
-            if let status = spawn(index, worker) { return status }
-        }
+        for index in 0..<count { spawn(index, worker) }
         while true {
             var raw: Int32 = 0
             let pid = waitpid(-1, &raw, 0)
@@ -54,12 +52,12 @@ final class WorkerPool {
             } else {
                 log.error("worker \(pid) was killed by signal \(raw & 0x7f); starting a replacement")
             }
-            if let status = spawn(index, worker) { return status }
+            spawn(index, worker)
         }
     }
 
-    /// Forks one worker for slot `index`. Returns a status only in the child (after it finished serving).
-    private func spawn(_ index: Int, _ worker: (InFlightTable.Slot?) -> Int32) -> Int32? {
+    /// Forks one worker for slot `index`; the child serves until the Runtime API fails, then exits.
+    private func spawn(_ index: Int, _ worker: (InFlightTable.Slot?) -> Int32) {
         let pid = fork()
         if pid == 0 {
             _ = cproc_die_with_parent(SIGTERM)
@@ -67,9 +65,8 @@ final class WorkerPool {
         }
         if pid < 0 {
             log.error("fork failed: \(String(cString: strerror(errno)))")
-            return nil
+            return
         }
         workers[pid] = index
-        return nil
     }
 }

@@ -30,11 +30,6 @@ public struct InvocationHeaders: Equatable, Sendable {
         }
     }
 
-    /// Parses (name, value) pairs; names compare case-insensitively.
-    public init(headers: [(String, String)]) throws {
-        try self.init { name in headers.first { Self.matches($0.0, name) }?.1 }
-    }
-
     /// Parses the invocation from a header lookup (`value(name)` returns the value of a header, names
     /// compared case-insensitively, or nil). A missing ARN is fine (the RIE omits it); a missing
     /// deadline means "no deadline known" and is given as 0.
@@ -54,13 +49,7 @@ public struct InvocationHeaders: Equatable, Sendable {
                   tenantID: header(RuntimeAPI.Header.tenantID))
     }
 
-    /// ASCII case-insensitive equality of a header name with a known one (letters, digits and '-').
-    static func matches(_ name: String, _ known: String) -> Bool {
-        guard name.utf8.count == known.utf8.count else { return false }
-        return zip(name.utf8, known.utf8).allSatisfy { $0 | 0x20 == $1 | 0x20 }
-    }
-
-    /// The headers an emulator sends with this invocation (inverse of `init(headers:)`).
+    /// The headers an emulator sends with this invocation (inverse of `init(value:)`).
     public var headerFields: [(String, String)] {
         var h: [(String, String)] = [(RuntimeAPI.Header.requestID, requestID),
                                      (RuntimeAPI.Header.deadlineMs, String(deadlineMs))]

@@ -1,5 +1,5 @@
 import Foundation
-import LambdaRuntime
+@testable import LambdaRuntime
 import LambdaWire
 import NIOCore
 import NIOPosix
@@ -44,9 +44,12 @@ struct RuntimeHTTPClientTests {
         #expect(error?.description == "AWS_LAMBDA_RUNTIME_API must be host:port, got '\(endpoint)'")
     }
 
-    @Test(arguments: ["127.0.0.1:9001", "localhost:1", "[::1]:9001", "runtime.example:65535"])
-    func validEndpointsAreAccepted(_ endpoint: String) throws {
-        _ = try RuntimeHTTPClient(endpoint: endpoint)
+    @Test(arguments: [("127.0.0.1:9001", "127.0.0.1", 9001), ("localhost:1", "localhost", 1), ("[::1]:9001", "::1", 9001),
+                      ("runtime.example:65535", "runtime.example", 65535)])
+    func validEndpointsAreAccepted(_ endpoint: String, host: String, port: Int) throws {
+        let client = try RuntimeHTTPClient(endpoint: endpoint)
+        #expect(client.host == host)
+        #expect(client.port == port)
     }
 
     @Test func unreachableRuntimeAPIIsReportedAtConnect() async throws {

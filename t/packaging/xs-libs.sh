@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# XS modules' shared libraries in packages (issue 10 §7). A function whose local/ carries Debian's XML::Parser
+# XS modules' shared libraries in packages. A function whose local/ carries Debian's XML::Parser
 # (its Expat.so needs libexpat.so.1) is zipped with `perl-lambda package`, then served in a Debian bullseye chroot
 # (glibc 2.31, no perl, and no libexpat: any copy in the rootfs is hidden) where an XML-parsing invocation must
 # work — with the function zip's own runtime, and with the runtime layer at /opt and a --no-bootstrap zip. The

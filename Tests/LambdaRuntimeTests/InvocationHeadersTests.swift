@@ -1,5 +1,12 @@
+@testable import LambdaRuntime
 import LambdaWire
 import Testing
+
+/// Parses as the runtime's client parses GET /next's answer (RuntimeHTTPClient.invocation), so the header-name
+/// comparison tested is the one production runs.
+private func parsed(_ headers: [(String, String)]) throws -> InvocationHeaders {
+    try RuntimeHTTPClient.invocation(HTTPResponse(status: 200, headers: headers.map { (name: $0.0, value: $0.1) }, body: [], keepAlive: true))
+}
 
 @Suite("InvocationHeaders parsing")
 struct InvocationHeadersTests {
@@ -15,7 +22,7 @@ struct InvocationHeadersTests {
     ]
 
     @Test func parsesEveryField() throws {
-        let h = try InvocationHeaders(headers: Self.full)
+        let h = try parsed(Self.full)
         #expect(h.requestID == "8476a536-e9f4-11e8-9739-2dfe598c3fcd")
         #expect(h.deadlineMs == 1_542_409_706_888)
         #expect(h.invokedFunctionARN == "arn:aws:lambda:us-east-2:123456789012:function:custom-runtime")
@@ -34,14 +41,14 @@ struct InvocationHeadersTests {
             default: return String(s.enumerated().map { $0.offset % 2 == 0 ? Character($0.element.uppercased()) : Character($0.element.lowercased()) })
             }
         }
-        let h = try InvocationHeaders(headers: Self.full.map { (transform($0.0), $0.1) })
-        #expect(h == (try InvocationHeaders(headers: Self.full)))
+        let h = try parsed(Self.full.map { (transform($0.0), $0.1) })
+        #expect(h == (try parsed(Self.full)))
         #expect(h.tenantID == "tenant-42")
     }
 
     @Test func missingOptionalHeadersAreNil() throws {
         // The RIE omits the ARN; everything but the request id is optional.
-        let h = try InvocationHeaders(headers: [("Lambda-Runtime-Aws-Request-Id", "r1"),
+        let h = try parsed([("Lambda-Runtime-Aws-Request-Id", "r1"),
                                                 ("Lambda-Runtime-Deadline-Ms", "5")])
         #expect(h == InvocationHeaders(requestID: "r1", deadlineMs: 5))
         #expect(h.invokedFunctionARN == nil)
@@ -49,12 +56,12 @@ struct InvocationHeadersTests {
     }
 
     @Test func missingDeadlineIsZero() throws {
-        let h = try InvocationHeaders(headers: [("lambda-runtime-aws-request-id", "r1")])
+        let h = try parsed([("lambda-runtime-aws-request-id", "r1")])
         #expect(h.deadlineMs == 0)
     }
 
     @Test func emptyValuesCountAsMissing() throws {
-        let h = try InvocationHeaders(headers: [("Lambda-Runtime-Aws-Request-Id", "r1"),
+        let h = try parsed([("Lambda-Runtime-Aws-Request-Id", "r1"),
                                                 ("Lambda-Runtime-Invoked-Function-Arn", ""),
                                                 ("Lambda-Runtime-Deadline-Ms", "")])
         #expect(h.invokedFunctionARN == nil)
@@ -69,14 +76,14 @@ struct InvocationHeadersTests {
     ])
     func missingRequestIDIsAnError(_ headers: [(String, String)]) {
         #expect(throws: InvocationHeaders.ParseError.missingRequestID) {
-            try InvocationHeaders(headers: headers)
+            try parsed(headers)
         }
     }
 
     @Test(arguments: ["abc", "12.5", " 12", "12 ", "99999999999999999999", "0x10", "1e3"])
     func invalidDeadlineIsAnError(_ raw: String) {
         #expect(throws: InvocationHeaders.ParseError.invalidDeadline(raw)) {
-            try InvocationHeaders(headers: [("Lambda-Runtime-Aws-Request-Id", "r1"), ("Lambda-Runtime-Deadline-Ms", raw)])
+            try parsed([("Lambda-Runtime-Aws-Request-Id", "r1"), ("Lambda-Runtime-Deadline-Ms", raw)])
         }
     }
 
@@ -87,7 +94,7 @@ struct InvocationHeadersTests {
     }
 
     @Test func firstOfDuplicateHeadersWins() throws {
-        let h = try InvocationHeaders(headers: [("Lambda-Runtime-Aws-Request-Id", "first"),
+        let h = try parsed([("Lambda-Runtime-Aws-Request-Id", "first"),
                                                 ("lambda-runtime-aws-request-id", "second")])
         #expect(h.requestID == "first")
     }
@@ -103,7 +110,7 @@ struct InvocationHeadersTests {
         let fields = original.headerFields
         #expect(fields[0] == ("Lambda-Runtime-Aws-Request-Id", original.requestID))
         #expect(fields[1] == ("Lambda-Runtime-Deadline-Ms", String(original.deadlineMs)))
-        #expect(try InvocationHeaders(headers: fields) == original)
+        #expect(try parsed(fields) == original)
     }
 
     @Test func headerFieldsOmitAbsentOptionals() {
