@@ -32,22 +32,34 @@ static void set_type(cperl_outcome *out, const char *type) {
     snprintf(out->error_type, sizeof out->error_type, "%s", type);
 }
 
-/// Writes {"errorMessage":..., "errorType":..., "stackTrace":[]} built from C strings.
+static cperl_document_fn document_writer;
+
+void cperl_set_document_writer(cperl_document_fn fn) { document_writer = fn; }
+
+void cperl_write_document(pTHX_ cperl_buf *out, SV *type, SV *message, AV *frames) {
+    STRLEN tl, ml;
+    const char *t = SvPVutf8(type, tl), *m = SvPVutf8(message, ml);
+    SSize_t n = frames ? av_top_index(frames) + 1 : 0;
+    const char *fs[64];
+    size_t fl[64];
+    if (n > 64) n = 64; // Host.pm caps traces at 50 frames
+    for (SSize_t i = 0; i < n; i++) {
+        SV **f = av_fetch(frames, i, 0);
+        STRLEN l = 0;
+        fs[i] = f ? SvPVutf8(*f, l) : "";
+        fl[i] = l;
+    }
+    if (!document_writer) croak("perl-lambda: no error document writer installed");
+    document_writer(t, tl, m, ml, fs, fl, (size_t)n, out);
+}
+
+/// The outcome's body becomes the error document for C strings (`message` UTF-8 when valid, else bytes).
 static void error_outcome(pTHX_ cperl_outcome *out, const char *type, const char *message) {
-    HV *doc = newHV();
-    SV *ref = sv_2mortal(newRV_noinc((SV *)doc));
-    SV *msg = newSVpv(message, 0);
+    SV *msg = sv_2mortal(newSVpv(message, 0));
     if (!is_utf8_invariant_string((const U8 *)message, strlen(message)) &&
         is_utf8_string((const U8 *)message, strlen(message))) SvUTF8_on(msg);
-    hv_stores(doc, "errorMessage", msg);
-    hv_stores(doc, "errorType", newSVpv(type, 0));
-    hv_stores(doc, "stackTrace", newRV_noinc((SV *)newAV()));
     out->body.len = 0;
-    cperl_buf err = {0};
-    if (cpj_encode(aTHX_ ref, &out->body, &err) != 0) {
-        cperl_buf_append(&out->body, "{\"errorType\":\"Runtime.Unknown\"}", 31);
-    }
-    cperl_buf_free(&err);
+    cperl_write_document(aTHX_ &out->body, sv_2mortal(newSVpv(type, 0)), msg, NULL);
     set_type(out, type);
 }
 
@@ -92,14 +104,12 @@ static void exit_outcome(pTHX_ cperl_outcome *out, int code, const char *what) {
     out->exit_code = code;
 }
 
-/// Sends a Perl error document (a hash ref) + type to the outcome.
-static void document_outcome(pTHX_ cperl_outcome *out, SV *type, SV *doc) {
-    cperl_buf err = {0};
+/// Sends an error document Host.pm made (its JSON text, from PerlLambda::Host::_document) + type to the outcome.
+static void document_outcome(pTHX_ cperl_outcome *out, SV *type, SV *json) {
+    STRLEN len;
+    const char *bytes = SvPV(json, len);
     out->body.len = 0;
-    if (cpj_encode(aTHX_ doc, &out->body, &err) != 0) {
-        error_outcome(aTHX_ out, SvPV_nolen(type), "error could not be encoded");
-    }
-    cperl_buf_free(&err);
+    cperl_buf_append(&out->body, bytes, len);
     set_type(out, SvPV_nolen(type));
 }
 

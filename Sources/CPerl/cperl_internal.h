@@ -33,6 +33,10 @@ enum cperl_invoke_kind {
     CPERL_KIND_STREAMED = 3, ///< (STREAMED): the response went out through the stream callbacks
 };
 
+/// Appends the error document for `type`, `message` (Perl strings, any representation) and `frames` (NULL: none)
+/// to `out`, through the writer the Swift side installed (cperl.c).
+void cperl_write_document(pTHX_ cperl_buf *out, SV *type, SV *message, AV *frames);
+
 /// Registers DynaLoader and the runtime's XS functions (cperl_xs.c); perl_parse's xs_init.
 void cperl_xs_init(pTHX);
 /// The current invocation's stream callbacks (NULL when streaming is not possible).

@@ -64,6 +64,19 @@ XS(xs_stream_write) {
     XSRETURN_YES;
 }
 
+// _document($type, $message, \@frames) → the error document's JSON text (bytes), written by ErrorDocument.
+XS(xs_document) {
+    dXSARGS;
+    if (items != 3) croak_xs_usage(cv, "type, message, frames");
+    AV *frames = SvROK(ST(2)) && SvTYPE(SvRV(ST(2))) == SVt_PVAV ? (AV *)SvRV(ST(2)) : NULL;
+    cperl_buf out = {0};
+    cperl_write_document(aTHX_ &out, ST(0), ST(1), frames);
+    SV *json = newSVpvn(out.data ? out.data : "", out.len);
+    cperl_buf_free(&out);
+    ST(0) = sv_2mortal(json);
+    XSRETURN(1);
+}
+
 XS(xs_stream_finish) {
     dXSARGS;
     if (items != 0 && items != 2) croak_xs_usage(cv, "[error_type, error_body]");
@@ -100,6 +113,7 @@ void cperl_xs_init(pTHX) {
     newXS("PerlLambda::Host::_stream_start", xs_stream_start, file);
     newXS("PerlLambda::Host::_stream_write", xs_stream_write, file);
     newXS("PerlLambda::Host::_stream_finish", xs_stream_finish, file);
+    newXS("PerlLambda::Host::_document", xs_document, file);
     HV *host = gv_stashpvs("PerlLambda::Host", GV_ADD);
     newCONSTSUB(host, "RESULT", newSViv(CPERL_KIND_RESULT));
     newCONSTSUB(host, "ERROR", newSViv(CPERL_KIND_ERROR));

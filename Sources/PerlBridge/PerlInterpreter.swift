@@ -55,6 +55,7 @@ public final class PerlInterpreter {
     public init(libDirs: [String] = []) throws {
         // perl's process-wide set-up and interpreter construction are not safe to run concurrently
         raw = try creationLock.withLock { _ in
+            DocumentWriter.installed
             cperl_process_init()
             var err = cperl_buf()
             defer { cperl_buf_free(&err) }
@@ -132,6 +133,7 @@ public final class PerlInterpreter {
 
     /// Runs a Perl script like `perl FILE ARGS...` in a fresh interpreter with the runtime's modules.
     public static func runScript(_ arguments: [String]) -> Int32 {
+        DocumentWriter.installed
         cperl_process_init()
         var cArgs = arguments.map { strdup($0) }
         defer { cArgs.forEach { free($0) } }

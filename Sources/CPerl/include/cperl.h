@@ -23,6 +23,14 @@ void cperl_buf_append(cperl_buf *buf, const char *bytes, size_t len);
 /// An embedded Perl interpreter.
 typedef struct cperl_interp cperl_interp;
 
+/// Writes the JSON text of an error document `{"errorMessage","errorType","stackTrace"}` into `out` (appending).
+/// Strings are UTF-8 with their lengths. The shape has one owner, LambdaWire's ErrorDocument: the Swift side
+/// installs its writer with cperl_set_document_writer before any interpreter exists, and Perl reaches it through
+/// PerlLambda::Host::_document.
+typedef void (*cperl_document_fn)(const char *type, size_t type_len, const char *message, size_t message_len,
+                                  const char *const *frames, const size_t *frame_lens, size_t frame_count, cperl_buf *out);
+void cperl_set_document_writer(cperl_document_fn fn);
+
 /// Process-wide set-up (PERL_SYS_INIT3). Call once, before any interpreter exists.
 void cperl_process_init(void);
 

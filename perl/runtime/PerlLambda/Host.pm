@@ -70,7 +70,7 @@ sub _do_psgi {
 }
 
 # invoke($payload, $context, $can_stream)
-#   → (RESULT, $result) | (ERROR, $error_type, \%error_document) | (STREAMED) when the response was streamed
+#   → (RESULT, $result) | (ERROR, $error_type, $error_document_json) | (STREAMED) when the response was streamed
 # (constants the C shim defines, cperl_internal.h's cperl_invoke_kind)
 # The C shim installs _on_die as the die hook ($SIG{__DIE__}) for the duration of invoke; it keeps the
 # frames of the latest die in $TRACE for the error document's stackTrace.
@@ -100,9 +100,9 @@ sub _end_invocation { delete $ENV{_X_AMZN_TRACE_ID} if exists $ENV{_X_AMZN_TRACE
 
 sub _failure {
     my ($err, $trace) = @_;
-    my ($type, $doc) = error_document($err, $trace);
-    print STDERR _printable($err, $doc->{errorMessage});
-    return (ERROR, $type, $doc);
+    my ($type, $json, $message) = error_document($err, $trace);
+    print STDERR _printable($err, $message);
+    return (ERROR, $type, $json);
 }
 
 # A handler returned sub { my $responder = shift; my $w = $responder->($type); $w->write(...); $w->close }.
@@ -130,12 +130,12 @@ sub _stream {
     }
     my $err = $@;
     return _failure($err, $TRACE) unless $writer;
-    my ($type, $doc) = error_document($err, $TRACE);
-    print STDERR _printable($err, $doc->{errorMessage});
+    my ($type, $json, $message) = error_document($err, $TRACE);
+    print STDERR _printable($err, $message);
     # after close the response is complete: the error is only logged
     unless ($writer->{closed}) {
         $writer->{closed} = 1;
-        _stream_finish($type, PerlLambda::JSON::encode_json($doc));
+        _stream_finish($type, $json);
     }
     return (STREAMED);
 }
@@ -146,7 +146,8 @@ sub _printable {
     return $message;
 }
 
-# error_document($err, $frames) → ($type, {errorMessage, errorType, stackTrace})
+# error_document($err, $frames) → ($type, $json, $message): the document's JSON text comes from _document (the C shim
+# hands it to the runtime's ErrorDocument, the one place its shape is written).
 # errorType: the exception's class for blessed exceptions, else "Error" (as AWS::Lambda).
 # errorMessage: "$err" as AWS::Lambda; unblessed references are JSON-encoded instead.
 sub error_document {
@@ -158,7 +159,7 @@ sub error_document {
     } else {
         $message = "$err";
     }
-    return ($type, { errorMessage => $message, errorType => $type, stackTrace => $frames // [] });
+    return ($type, _document($type, $message, $frames // []), $message);
 }
 
 # Called from the __DIE__ hook: one "FUNCTION at FILE line N" per frame between the die and the handler call.
@@ -176,9 +177,9 @@ sub _frames {
 # init_error_document($err) for load failures.
 sub init_error_document {
     my ($err) = @_;
-    my ($type, $doc) = error_document($err, []);
-    print STDERR _printable($err, $doc->{errorMessage});
-    return ($type, $doc);
+    my ($type, $json, $message) = error_document($err, []);
+    print STDERR _printable($err, $message);
+    return ($type, $json);
 }
 
 # With structured (JSON) logs the runtime ties STDOUT and STDERR so each print reaches it in order,
