@@ -14,21 +14,6 @@ struct NextWaiter {
 /// One execution environment: a runtime process, the loopback Runtime API endpoint only it talks to, and
 /// the invocation it is working on. Everything runs on the emulator's event loop.
 final class ExecutionEnvironment {
-    enum State {
-        /// Created, endpoint not bound yet.
-        case created
-        /// Process running, no GET /next yet; `bound` is the invocation that caused the cold start.
-        case starting(bound: Invocation)
-        /// Waiting for work with a parked GET /next.
-        case idle(NextWaiter)
-        /// Initialized, between a result and its next GET /next.
-        case ready
-        /// Working on an invocation; a GET /next sent meanwhile is parked.
-        case busy(Invocation, parked: NextWaiter?)
-        /// Result known, collecting the last output before answering; `terminate` ends the environment after.
-        case finishing(Invocation, parked: NextWaiter?, terminate: Bool)
-        case stopped
-    }
 
     let number: Int
     let config: FunctionConfiguration
@@ -39,7 +24,8 @@ final class ExecutionEnvironment {
     /// Where to take the next queued invocation from when the runtime asks for one.
     var nextQueued: () -> Invocation? = { nil }
 
-    private(set) var state: State = .created
+    /// Every state and transition: `EnvironmentStateMachine`.
+    private var machine = EnvironmentStateMachine()
     private var process: ChildProcess?
     private var server: Channel?
     private var collectors: [OutputCollector] = []
@@ -60,23 +46,21 @@ final class ExecutionEnvironment {
         self.exited = loop.makePromise()
     }
 
-    var isIdle: Bool { if case .idle = state { return true } else { return false } }
-    var isStopped: Bool { if case .stopped = state { return true } else { return false } }
+    var isIdle: Bool { machine.isIdle }
+    var isStopped: Bool { machine.isStopped }
+    var isBetweenInvocations: Bool { machine.isBetweenInvocations }
     /// Succeeds once the process is gone (or was never started).
     var exitFuture: EventLoopFuture<Void> { exited.futureResult }
 
-    private var current: Invocation? {
-        switch state {
-        case .starting(let inv), .busy(let inv, _), .finishing(let inv, _, _): return inv
-        default: return nil
-        }
-    }
+    private var current: Invocation? { machine.current }
 
     // MARK: - Start
 
-    /// Binds the Runtime API endpoint, then spawns the runtime to serve `bound`.
-    func start(bound: Invocation) {
-        state = .starting(bound: bound)
+    /// Takes the first queued invocation (the one that made the pool start this environment), binds the Runtime
+    /// API endpoint, then spawns the runtime to serve it.
+    func start() {
+        guard let bound = nextQueued() else { return stop() }
+        machine.start(bound: bound)
         ServerBootstrap(group: loop)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
@@ -100,7 +84,7 @@ final class ExecutionEnvironment {
 
     private func spawn(server channel: Channel) {
         server = channel
-        guard case .starting(let bound) = state, let port = channel.localAddress?.port else {
+        guard case .starting(let bound) = machine.state, let port = channel.localAddress?.port else {
             channel.close(promise: nil)
             return
         }
@@ -134,7 +118,7 @@ final class ExecutionEnvironment {
     }
 
     private func failStart(_ document: ErrorDocument) {
-        guard case .starting(let bound) = state else { return }
+        guard case .starting(let bound) = machine.state else { return }
         logger.error("\(document.errorMessage)")
         bound.fail(document)
         stop()
@@ -143,40 +127,36 @@ final class ExecutionEnvironment {
     // MARK: - Runtime API events
 
     func nextRequested(_ waiter: NextWaiter) {
-        switch state {
-        case .starting(let bound):
-            initTimer?.cancel()
-            pendingInitDurationMs = milliseconds(since: spawnedAt)
-            deliver(bound, to: waiter)
-        case .ready, .idle:
-            if let inv = nextQueued() { deliver(inv, to: waiter) } else { state = .idle(waiter) }
-        case .busy(let inv, _):
-            state = .busy(inv, parked: waiter)
-        case .finishing(let inv, _, let terminate):
-            state = .finishing(inv, parked: waiter, terminate: terminate)
-        case .created, .stopped:
+        perform(machine.nextRequested(waiter))
+    }
+
+    /// The pool queued work: if this environment's runtime is waiting in GET /next, it takes it.
+    func wake() {
+        perform(machine.wake())
+    }
+
+    private func perform(_ action: EnvironmentStateMachine.NextAction) {
+        switch action {
+        case .deliver(let inv, let waiter, let coldStart):
+            if coldStart {
+                initTimer?.cancel()
+                pendingInitDurationMs = milliseconds(since: spawnedAt)
+            }
+            deliver(inv, to: waiter)
+        case .takeQueued(let waiter):
+            if let inv = nextQueued() { deliver(inv, to: waiter) } else { machine.parked(waiter) }
+        case .none:
             break
         }
     }
 
     /// The connection of a parked GET /next went away.
     func nextCancelled(connection: ObjectIdentifier) {
-        switch state {
-        case .idle(let w) where w.connection == connection: state = .ready
-        case .busy(let inv, let w?) where w.connection == connection: state = .busy(inv, parked: nil)
-        case .finishing(let inv, let w?, let t) where w.connection == connection: state = .finishing(inv, parked: nil, terminate: t)
-        default: break
-        }
-    }
-
-    /// Hands an idle environment an invocation (the pool only calls this when `isIdle`).
-    func assign(_ inv: Invocation) {
-        guard case .idle(let waiter) = state else { preconditionFailure("assign to a non-idle environment") }
-        deliver(inv, to: waiter)
+        machine.nextCancelled(connection: connection)
     }
 
     private func deliver(_ inv: Invocation, to waiter: NextWaiter) {
-        state = .busy(inv, parked: nil)
+        machine.delivering(inv)
         inv.startedAt = .now()
         inv.deadlineMs = Identifiers.epochMs() + Int64(config.timeout * 1000)
         emit(LambdaLogLines.start(inv.requestID))
@@ -187,41 +167,37 @@ final class ExecutionEnvironment {
     }
 
     /// The invocation a runtime may post results for, if `requestID` names it.
-    func invocation(_ requestID: String) -> Invocation? {
-        if case .busy(let inv, _) = state, inv.requestID == requestID { return inv }
-        return nil
-    }
+    func invocation(_ requestID: String) -> Invocation? { machine.invocation(requestID) }
 
     /// The runtime posted a result or an error for `inv`.
     func finish(_ inv: Invocation, _ result: InvocationOutcome.Result, status: LambdaLogLines.Status) {
-        guard case .busy(let current, let parked) = state, current === inv else { return }
-        conclude(inv, parked: parked, result: result, status: status, terminate: false)
+        conclude(inv, result: result, status: status, terminate: false)
     }
 
     /// POST /runtime/init/error; false when the environment is past init.
     func initErrorPosted(type: String, body: ByteBuffer) -> Bool {
-        guard case .starting(let bound) = state else { return false }
+        guard case .starting = machine.state else { return false }
         initTimer?.cancel()
         logger.debug("init error", metadata: ["env": "\(number)", "type": "\(type)"])
-        failInit(bound, result: .functionError(type: type, body: body), errorType: type, lines: [])
+        failInit(result: .functionError(type: type, body: body), errorType: type, lines: [])
         return true
     }
 
     // MARK: - Failures
 
     private func timedOut(_ inv: Invocation) {
-        guard case .busy(let current, _) = state, current === inv else { return }
+        guard machine.invocation(inv.requestID) === inv else { return }
         logger.debug("invocation timed out; replacing its environment", metadata: ["env": "\(number)"])
         let doc = ErrorDocument.timedOut(requestID: inv.requestID, seconds: config.timeout)
-        conclude(inv, parked: nil, result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
+        conclude(inv, result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
                  status: .timeout, terminate: true,
                  lines: [LambdaLogLines.timedOut(requestID: inv.requestID, seconds: config.timeout)])
     }
 
     private func initTimedOut() {
-        guard case .starting(let bound) = state else { return }
+        guard case .starting(let bound) = machine.state else { return }
         let doc = ErrorDocument.initTimedOut(requestID: bound.requestID, seconds: config.initTimeout)
-        failInit(bound, result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
+        failInit(result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
                  errorType: doc.errorType, lines: [doc.errorMessage])
     }
 
@@ -229,23 +205,21 @@ final class ExecutionEnvironment {
         process?.reaped()
         markExited()
         let reason = ExitStatus.describe(status)
-        switch state {
-        case .starting(let bound):
+        switch machine.processExited() {
+        case .failInit(let bound):
             initTimer?.cancel()
             let doc = ErrorDocument.runtimeExited(requestID: bound.requestID, reason: reason)
-            failInit(bound, result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
+            failInit(result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
                      errorType: doc.errorType, lines: [LambdaLogLines.runtimeExited(requestID: bound.requestID, reason: reason)])
-        case .busy(let inv, _):
+        case .failInvocation(let inv):
             let doc = ErrorDocument.runtimeExited(requestID: inv.requestID, reason: reason)
-            conclude(inv, parked: nil, result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
+            conclude(inv, result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
                      status: .error(type: doc.errorType), terminate: true,
                      lines: [LambdaLogLines.runtimeExited(requestID: inv.requestID, reason: reason)])
-        case .finishing(let inv, _, _):
-            state = .finishing(inv, parked: nil, terminate: true)
-        case .created, .idle, .ready:
+        case .stop:
             logger.warning("runtime exited (\(reason)); its environment will be replaced", metadata: ["env": "\(number)"])
             stop()
-        case .stopped:
+        case .none:
             break
         }
     }
@@ -261,12 +235,12 @@ final class ExecutionEnvironment {
 
     // MARK: - Concluding
 
-    private func conclude(_ inv: Invocation, parked: NextWaiter?, result: InvocationOutcome.Result,
+    private func conclude(_ inv: Invocation, result: InvocationOutcome.Result,
                           status: LambdaLogLines.Status, terminate: Bool, lines: [String] = []) {
+        guard machine.concluding(inv, terminate: terminate) else { return }
         inv.timeoutTask?.cancel()
         let duration = inv.startedAt.map { milliseconds(since: $0) } ?? 0
         let maxMemory = process?.maxMemoryMB()
-        state = .finishing(inv, parked: parked, terminate: terminate)
         if terminate { process?.kill() }
         drainOutput { [self] in
             lines.forEach { emit($0) }
@@ -274,19 +248,17 @@ final class ExecutionEnvironment {
                  LambdaLogLines.report(requestID: inv.requestID, durationMs: duration, memoryMB: config.memoryMB,
                                        maxMemoryMB: maxMemory, initDurationMs: takeInitDuration(), status: status))
             inv.complete(result)
-            guard case .finishing(let current, let parked, let terminate) = state, current === inv else { return }
-            if terminate || retireWhenDone {
-                stop()
-            } else {
-                state = .ready
-                if let parked { nextRequested(parked) }
+            switch machine.concluded(inv, retire: retireWhenDone) {
+            case .stop: stop()
+            case .ready(let parked?): nextRequested(parked)
+            case .ready(nil), .none: break
             }
         }
     }
 
-    private func failInit(_ bound: Invocation, result: InvocationOutcome.Result, errorType: String, lines: [String]) {
+    private func failInit(result: InvocationOutcome.Result, errorType: String, lines: [String]) {
+        guard let bound = machine.initFailing() else { return }
         let initMs = milliseconds(since: spawnedAt)
-        state = .finishing(bound, parked: nil, terminate: true)
         process?.kill()
         drainOutput { [self] in
             lines.forEach { emit($0) }
@@ -325,11 +297,11 @@ final class ExecutionEnvironment {
 
     /// Ends the environment: kills the process group, closes the endpoint, tells the pool. Idempotent.
     func stop() {
-        if isStopped { return }
-        if let inv = current, !inv.isCompleted {
+        let (wasRunning, unanswered) = machine.stop()
+        guard wasRunning else { return }
+        if let inv = unanswered {
             inv.fail(ErrorDocument(type: "Runtime.ExitError", message: "RequestId: \(inv.requestID) Error: the emulator is shutting down"))
         }
-        state = .stopped
         initTimer?.cancel()
         process?.kill()
         if process == nil { markExited() }

@@ -31,16 +31,17 @@ final class FunctionPool {
             inv.fail(.init(type: "Runtime.ExitError", message: "RequestId: \(inv.requestID) Error: the emulator is shutting down"))
             return
         }
+        // Work is always pulled by the environments from the queue: an idle one is woken to take it, or a new one
+        // starts with it, or it waits for the next GET /next.
+        queue.append(inv)
         if let env = environments.first(where: { $0.isIdle }) {
-            env.assign(inv)
+            env.wake()
         } else if environments.count < config.concurrency {
-            spawn(for: inv)
-        } else {
-            queue.append(inv)
+            spawn()
         }
     }
 
-    private func spawn(for inv: Invocation) {
+    private func spawn() {
         var envLogger = logger
         envLogger[metadataKey: "function"] = "\(config.name)"
         let env = ExecutionEnvironment(number: nextNumber, config: config, loop: loop, logger: envLogger, logSink: logSink)
@@ -48,7 +49,7 @@ final class FunctionPool {
         env.nextQueued = { [weak self] in self?.dequeue() }
         env.onStopped = { [weak self] env in self?.environmentStopped(env) }
         environments.append(env)
-        env.start(bound: inv)
+        env.start()
     }
 
     private func dequeue() -> Invocation? {
@@ -69,8 +70,8 @@ final class FunctionPool {
         retiring[id] = env
         env.exitFuture.whenComplete { [weak self] _ in self?.retiring[id] = nil }
         guard !isShutDown else { return }
-        while environments.count < config.concurrency, let inv = dequeue() {
-            spawn(for: inv)
+        while environments.count < config.concurrency, queueHead < queue.count {
+            spawn()
         }
     }
 
@@ -80,10 +81,7 @@ final class FunctionPool {
         loop.preconditionInEventLoop()
         let current = environments
         for env in current {
-            switch env.state {
-            case .idle, .ready: env.stop()
-            default: env.retireWhenDone = true
-            }
+            if env.isBetweenInvocations { env.stop() } else { env.retireWhenDone = true }
         }
         return current.count
     }
