@@ -173,7 +173,9 @@ public struct HTTPResponseParser {
         while true {
             guard let eol = lineEnd(from: i) else { return try incomplete() }
             let sizeField = buffer[i..<eol].prefix { $0 != 0x3B && $0 != 0x20 && $0 != 0x09 }  // ;extensions
-            guard !sizeField.isEmpty, sizeField.count <= 16,
+            // hex digits only: Int(_:radix:) also takes a sign, and a negative size crashed the slicing below
+            // (found by fuzz/http_response.swift; t/fuzz/http_response/negative-chunk-size)
+            guard !sizeField.isEmpty, sizeField.count <= 16, sizeField.allSatisfy(Self.isHexDigit),
                   let size = Int(String(decoding: sizeField, as: UTF8.self), radix: 16) else {
                 throw HTTPParseError("chunk size '\(Self.printable(buffer[i..<eol]))'")
             }
@@ -192,6 +194,10 @@ public struct HTTPResponseParser {
             guard buffer[i] == 13, buffer[i + 1] == 10 else { throw HTTPParseError("no CRLF after a \(size)-byte chunk") }
             i += 2
         }
+    }
+
+    private static func isHexDigit(_ b: UInt8) -> Bool {
+        (0x30...0x39).contains(b) || (0x41...0x46).contains(b) || (0x61...0x66).contains(b)
     }
 
     private func incomplete() throws -> ([UInt8], Int)? {

@@ -101,6 +101,9 @@ struct HTTPResponseParserTests {
         ("HTTP/1.1 200 OK\r\nContent-Length: 12abc\r\n\r\n", "Content-Length"),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", "Transfer-Encoding"),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"),
+        // found by fuzzing: a signed size crashed the parser (negative slice) instead of being refused
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-c2\r\nabc\r\n", "chunk size"),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n+3\r\nabc\r\n0\r\n\r\n", "chunk size"),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n", "no CRLF after"),
     ])
     func malformedResponsesAreClearErrors(text: String, what: String) {
