@@ -92,7 +92,8 @@ final class ExecutionEnvironment {
         let environment = config.processEnvironment(runtimeAPI: api, logStream: Identifiers.logStreamName())
         let child: ChildProcess
         do {
-            child = try ChildProcess.spawn(command: Self.dyingWithParent(config.command), environment: environment,
+            child = try ChildProcess.spawn(command: config.isOurBootstrap ? config.command : Self.dyingWithParent(config.command),
+                                           environment: environment,
                                            directory: config.taskRoot)
         } catch {
             failStart(ErrorDocument.invalidEntrypoint(requestID: bound.requestID, detail: "\(error)"))
@@ -227,8 +228,7 @@ final class ExecutionEnvironment {
     /// Runtimes other than perl-lambda's bootstrap (which reads PERL_LAMBDA_PARENT_PID) are started through
     /// util-linux's `setpriv --pdeathsig KILL` when it is installed, so they too die with the emulator.
     static func dyingWithParent(_ command: [String]) -> [String] {
-        guard let program = command.first, (program as NSString).lastPathComponent != "bootstrap",
-              let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        guard let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
         else { return command }
         return [setpriv, "--pdeathsig", "KILL", "--"] + command
     }

@@ -13,6 +13,9 @@ public struct FunctionConfiguration: Sendable, Equatable {
     public var taskRoot: String
     /// The runtime process: our bootstrap, or any Runtime API client (`-- COMMAND ARGS...`).
     public var command: [String]
+    /// `command` is perl-lambda's bootstrap, which arranges its own death with serve (PERL_LAMBDA_PARENT_PID);
+    /// other runtimes are started through `setpriv --pdeathsig KILL`.
+    public var isOurBootstrap: Bool
     /// Invocation timeout in seconds.
     public var timeout: Double
     /// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` in MB.
@@ -25,13 +28,14 @@ public struct FunctionConfiguration: Sendable, Equatable {
     /// How long a process may take from spawn to its first GET /next.
     public var initTimeout: Double
 
-    public init(name: String = "function", handler: String, taskRoot: String, command: [String],
+    public init(name: String = "function", handler: String, taskRoot: String, command: [String], isOurBootstrap: Bool = false,
                 timeout: Double = 3, memoryMB: Int = 128, concurrency: Int = 1, region: String = "us-east-1",
                 environment: [String: String] = [:], initTimeout: Double = 10) {
         self.name = name
         self.handler = handler
         self.taskRoot = taskRoot
         self.command = command
+        self.isOurBootstrap = isOurBootstrap
         self.timeout = timeout
         self.memoryMB = memoryMB
         self.concurrency = max(1, concurrency)

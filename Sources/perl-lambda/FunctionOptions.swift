@@ -83,7 +83,7 @@ struct FunctionOptions: ParsableArguments {
         }
         let region = self.region ?? process["AWS_REGION"] ?? process["AWS_DEFAULT_REGION"] ?? "us-east-1"
         return FunctionConfiguration(name: functionName, handler: handler ?? "handler.handle", taskRoot: root,
-                                     command: runtime, timeout: timeout, memoryMB: memory, concurrency: concurrency,
+                                     command: runtime, isOurBootstrap: command.isEmpty, timeout: timeout, memoryMB: memory, concurrency: concurrency,
                                      region: region, environment: environment)
     }
 
