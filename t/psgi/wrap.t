@@ -41,26 +41,59 @@ subtest 'format_output without an event: the AWS::Lambda shape' => sub {
         headers => { 'content-type' => 'text/plain', 'header-name' => 'v2' },
         multiValueHeaders => { 'content-type' => ['text/plain'], 'header-name' => [ 'v1', 'v2' ] },
     } or diag explain $res;
-    ok !$res->{isBase64Encoded}, 'isBase64Encoded is a false boolean in Perl';
+    is_deeply $res->{isBase64Encoded}, \0, 'isBase64Encoded is \\0 in Perl (as AWS::Lambda returns it)';
     $res = AWS::Lambda::PSGI->new->format_output([ 200, [ 'Content-Type' => 'text/plain' ], [ "\xC8\xFE\xC6\xFD" ] ]);
-    ok $res->{isBase64Encoded}, 'text that is not UTF-8 goes base64';
+    is_deeply $res->{isBase64Encoded}, \1, 'text that is not UTF-8 goes base64';
     is $res->{body}, 'yP7G/Q==', 'base64 body';
 };
 
 subtest 'pure-Perl base64 fallback' => sub {
-    for my $s ('', 'a', 'ab', 'abc', 'abcd', join('', map { chr } 0 .. 255) x 3) {
-        my $enc = AWS::Lambda::PSGI::_encode_base64($s);
-        is $enc, PSGIEvents::b64($s), 'MIME::Base64 agrees (' . length($s) . ')';
+    my @cases = ('', 'a', 'ab', 'abc', 'abcd', join('', map { chr } 0 .. 255) x 3);
+    for my $s (@cases) {
+        is AWS::Lambda::PSGI::_encode_base64_pp($s), PSGIEvents::b64($s), 'the fallback agrees with MIME::Base64 (' . length($s) . ')';
+        is AWS::Lambda::PSGI::_decode_base64_pp(PSGIEvents::b64($s)), $s, 'and decodes what it makes (' . length($s) . ')';
     }
+    # MIME::Base64 that cannot be loaded: the fallback is chosen (the choice is made once, at the first use)
     no warnings 'redefine';
-    local *MIME::Base64::encode_base64;
+    local $AWS::Lambda::PSGI::HAVE_MIME_BASE64;
+    local *MIME::Base64::encode_base64 = sub { die "MIME::Base64 must not be used\n" };
+    local *MIME::Base64::decode_base64 = sub { die "MIME::Base64 must not be used\n" };
     local $INC{'MIME/Base64.pm'};
     delete $INC{'MIME/Base64.pm'};
-    local @INC = (sub { die "no MIME::Base64 here\n" if $_[1] eq 'MIME/Base64.pm'; return });
-    for my $s ('', 'a', 'ab', 'abc', 'abcd', join('', map { chr } 0 .. 255) x 3) {
-        my $enc = AWS::Lambda::PSGI::_encode_base64($s);
-        is AWS::Lambda::PSGI::_decode_base64($enc), $s, 'round trip without MIME::Base64 (' . length($s) . ')';
+    local @INC = (sub { die "no MIME::Base64 here\n" if $_[1] eq 'MIME/Base64.pm'; return }, @INC);
+    for my $s (@cases) {
+        is AWS::Lambda::PSGI::_decode_base64(AWS::Lambda::PSGI::_encode_base64($s)), $s, 'round trip without MIME::Base64 (' . length($s) . ')';
     }
+    is $AWS::Lambda::PSGI::HAVE_MIME_BASE64, 0, 'MIME::Base64 was found missing';
+};
+
+subtest 'env details the fast paths must keep' => sub {
+    my $p = AWS::Lambda::PSGI->new;
+    my $u = PSGIEvents::chars("caf\xC3\xA9");
+    # non-ASCII header values (characters in the event) become UTF-8 bytes, in every header map
+    my $env = $p->format_input({ version => '2.0', rawPath => '/', requestContext => { http => { method => 'GET', path => '/' } },
+                                 headers => { 'x-name' => $u, 'x-plain' => 'a' } });
+    is $env->{HTTP_X_NAME}, "caf\xC3\xA9", 'v2 header as bytes';
+    is $env->{HTTP_X_PLAIN}, 'a', 'v2 ASCII header';
+    $env = $p->format_input({ httpMethod => 'GET', path => '/', headers => { 'X-Single' => $u, 'X-Both' => 'one' },
+                              multiValueHeaders => { 'X-Both' => [ 'one', $u ], 'X-Multi' => [$u], Cookie => [ 'a=1', 'b=2' ] } });
+    is $env->{HTTP_X_SINGLE}, "caf\xC3\xA9", 'a name only in headers is kept, as bytes';
+    is $env->{HTTP_X_BOTH}, "one, caf\xC3\xA9", 'multiValueHeaders win, joined, as bytes';
+    is $env->{HTTP_X_MULTI}, "caf\xC3\xA9", 'single multi value as bytes';
+    is $env->{HTTP_COOKIE}, 'a=1; b=2', 'cookies joined as a Cookie header';
+    $env = $p->format_input({ httpMethod => 'GET', path => '/', headers => { 'X-A' => 'single', 'X-B' => 'b' },
+                              multiValueHeaders => { 'X-A' => ['multi'], 'X-C' => ['c'] } });
+    is_deeply [ @$env{qw(HTTP_X_A HTTP_X_B HTTP_X_C)} ], [ 'multi', 'b', 'c' ], 'the union of both maps (same count, other names)';
+    # the handle of bodiless requests is shared; an app closing or moving it must not break the next request
+    my $in = $p->format_input({ httpMethod => 'GET', path => '/' })->{'psgi.input'};
+    close $in;
+    $in = $p->format_input({ httpMethod => 'GET', path => '/' })->{'psgi.input'};
+    is $in->read(my $buf, 10), 0, 'an empty body reads as empty after an app closed the handle';
+    ok eof($in), 'at its end';
+    $in = $p->format_input({ httpMethod => 'POST', path => '/', body => 'data' })->{'psgi.input'};
+    is do { local $/; <$in> }, 'data', 'a body gets its own handle';
+    $in = $p->format_input({ httpMethod => 'GET', path => '/' })->{'psgi.input'};
+    is do { local $/; scalar <$in> } // '', '', 'and the next bodiless request is empty again';
 };
 
 subtest 'app errors and non-PSGI results' => sub {
