@@ -96,6 +96,28 @@ subtest 'env details the fast paths must keep' => sub {
     is do { local $/; scalar <$in> } // '', '', 'and the next bodiless request is empty again';
 };
 
+subtest 'streamed prelude: every header shape' => sub {
+    my $stream = AWS::Lambda::PSGI->new(invoke_mode => 'RESPONSE_STREAM');
+    my $prelude = sub {
+        my ($headers) = @_;
+        my $out = '';
+        $stream->_handle_response_stream([ 201, $headers, ['body'] ])->(sub { open my $w, '>', \$out or die; $w });
+        my ($json, $body) = split /\0{8}/, $out, 2;
+        is $body, 'body', 'body after the prelude';
+        return PSGIEvents::json_decode($json);
+    };
+    is_deeply $prelude->([]), { statusCode => 201, headers => {}, cookies => [] }, 'no headers';
+    is_deeply $prelude->([ 'Content-Type' => 'text/plain', 'Set-Cookie' => 'a=1', 'X-Num' => 5, 'set-cookie' => 'b=2' ]),
+        { statusCode => 201, headers => { 'content-type' => 'text/plain', 'x-num' => '5' }, cookies => [ 'a=1', 'b=2' ] },
+        'names lower-cased, numbers as strings, cookies apart';
+    is_deeply $prelude->([ 'X-Rep' => 'one', 'x-rep' => 'two', 'Set-Cookie' => 'c=3' ]),
+        { statusCode => 201, headers => { 'x-rep' => 'one, two' }, cookies => ['c=3'] }, 'repeated header joined';
+    my $u = PSGIEvents::chars("caf\xC3\xA9");
+    is_deeply $prelude->([ 'X-Q' => qq(say "hi"\\ \t\x01), 'X-U' => $u, 'Set-Cookie' => qq(n="$u") ]),
+        { statusCode => 201, headers => { 'x-q' => qq(say "hi"\\ \t\x01), 'x-u' => $u }, cookies => [qq(n="$u")] },
+        'quotes, backslashes, controls and non-ASCII escaped or encoded';
+};
+
 subtest 'app errors and non-PSGI results' => sub {
     ok !eval { $func->(PSGIEvents::event('v2', path => '/die'), $ctx); 1 }, 'an app that dies fails the invocation';
     like $@, qr/the app died/, 'with its message';
