@@ -84,6 +84,13 @@ subtest 'env details the fast paths must keep' => sub {
     $env = $p->format_input({ httpMethod => 'GET', path => '/', headers => { 'X-A' => 'single', 'X-B' => 'b' },
                               multiValueHeaders => { 'X-A' => ['multi'], 'X-C' => ['c'] } });
     is_deeply [ @$env{qw(HTTP_X_A HTTP_X_B HTTP_X_C)} ], [ 'multi', 'b', 'c' ], 'the union of both maps (same count, other names)';
+    # ALB: REMOTE_ADDR is the last X-Forwarded-For address
+    for my $case ([ '192.0.2.9' => '192.0.2.9' ], [ '198.51.100.1, 192.0.2.9' => '192.0.2.9' ], [ '198.51.100.1,192.0.2.9 ' => '192.0.2.9' ],
+                  [ '192.0.2.9, ' => '192.0.2.9' ], [ '' => '127.0.0.1' ]) {
+        $env = $p->format_input({ requestContext => { elb => {} }, httpMethod => 'GET', path => '/',
+                                  headers => { 'x-forwarded-for' => $case->[0] } });
+        is $env->{REMOTE_ADDR}, $case->[1], "REMOTE_ADDR from X-Forwarded-For '$case->[0]'";
+    }
     # the handle of bodiless requests is shared; an app closing or moving it must not break the next request
     my $in = $p->format_input({ httpMethod => 'GET', path => '/' })->{'psgi.input'};
     close $in;

@@ -70,12 +70,6 @@ sub call {
 # utf8::encode only for character strings: a byte string (not flagged) is already what the env needs.
 sub _bytes { my $s = $_[0] // ''; utf8::encode($s) if utf8::is_utf8($s); return $s }
 sub _unescape { my $s = $_[0]; $s =~ s/%([0-9A-Fa-f]{2})/$UNPCT{$1}/g; return $s }
-sub _escape_path {
-    my $s = $_[0] // '';
-    utf8::encode($s) if utf8::is_utf8($s);
-    $s =~ s/([^A-Za-z0-9\-._~!\$&'()*+,;=:\@\/])/$PCT{$1}/g;
-    return $s;
-}
 sub _escape_path_keep {
     my $s = $_[0] // '';
     utf8::encode($s) if utf8::is_utf8($s);
@@ -218,8 +212,9 @@ sub format_input {
         } elsif (!($path =~ tr/A-Za-z0-9\-._~!$&'()*+,;=:@\///c)) {
             $pinfo = $path;    # nothing encoded, nothing to encode
         } elsif ($path =~ tr/A-Za-z0-9\-._~!$&'()*+,;=:@\/%//c || $path !~ /%[0-9A-Fa-f]{2}/) {
-            $pinfo = _bytes($path);
-            $path = _escape_path($pinfo);
+            $pinfo = $path;    # decoded (a Function URL's): encoded for REQUEST_URI
+            utf8::encode($pinfo) if utf8::is_utf8($pinfo);
+            ($path = $pinfo) =~ s/([^A-Za-z0-9\-._~!\$&'()*+,;=:\@\/])/$PCT{$1}/g;
         } else {
             $pinfo = _unescape($path);
         }
@@ -303,8 +298,13 @@ sub format_input {
         if (substr($host, $colon + 1) =~ /^[0-9]+\z/) { $server = substr $host, 0, $colon; $port //= substr $host, $colon + 1 }
     }
     if (!defined $remote) {
+        # the last address of X-Forwarded-For (ALB's events have no source IP)
         my $xff = $env{HTTP_X_FORWARDED_FOR};
-        $remote = defined $xff && $xff =~ /([^,\s]+)[\s,]*\z/ ? $1 : '127.0.0.1';
+        if (defined $xff) {
+            $remote = substr $xff, rindex($xff, ',') + 1;
+            $remote = $xff =~ /([^,\s]+)[\s,]*\z/ ? $1 : undef if $remote =~ tr/ \t,//;
+        }
+        $remote = '127.0.0.1' if !defined $remote || !length $remote;
     }
     $script //= '';
     @env{qw(psgi.version psgi.errors psgi.run_once psgi.multithread psgi.multiprocess psgi.streaming
@@ -581,9 +581,11 @@ the HTTP integration response format that Function URLs with C<InvokeMode: RESPO
 
 =head1 DIFFERENCES FROM p5-aws-lambda
 
-Query strings are percent-encoded, HTTP API v2 C<cookies> become C<HTTP_COOKIE>, every C<Set-Cookie> is kept
-(C<cookies> for v2, one key per cookie for single-value ALB), C<psgi.streaming> is true in both modes,
-C<SCRIPT_NAME> is the REST stage or base path, C<REQUEST_URI> is percent-encoded and includes C<SCRIPT_NAME>,
-env values are bytes.
+The results of p5-aws-lambda's C<format_input> and C<format_output> (C<isBase64Encoded> as C<\1>/C<\0>, REST
+query parameters passed on with C<+> as C<+>), except: C<psgi.streaming> is true in both modes; C<REQUEST_URI>
+includes C<SCRIPT_NAME> (the REST stage or base path) and stays percent-encoded for Function URLs; REST
+parameters that would change the query's structure or may not appear in a URI are percent-encoded; HTTP API v2
+C<cookies> become C<HTTP_COOKIE>; every C<Set-Cookie> is kept (C<cookies> for v2, one key per cookie for
+single-value ALB); streaming converts REST and ALB events as buffered mode does; env values are bytes.
 
 =cut
