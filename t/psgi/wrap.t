@@ -84,6 +84,16 @@ subtest 'env details the fast paths must keep' => sub {
     $env = $p->format_input({ httpMethod => 'GET', path => '/', headers => { 'X-A' => 'single', 'X-B' => 'b' },
                               multiValueHeaders => { 'X-A' => ['multi'], 'X-C' => ['c'] } });
     is_deeply [ @$env{qw(HTTP_X_A HTTP_X_B HTTP_X_C)} ], [ 'multi', 'b', 'c' ], 'the union of both maps (same count, other names)';
+    # the event is left as it was (no key vivified by the slices over its maps)
+    for my $ev ({ httpMethod => 'GET', path => '/', headers => { 'X-A' => 'single', 'X-B' => 'b' },
+                  multiValueHeaders => { 'X-A' => ['multi'], 'X-C' => ['c'], Cookie => [ 'a=1', 'b=2' ] },
+                  queryStringParameters => { s => 'x' }, multiValueQueryStringParameters => { m => [ 1, 2 ] } },
+                map { PSGIEvents::event($_, path => '/a%20b', query => 'q=1&q=2', headers => [ Cookie => 'x=1' ]) } @PSGIEvents::TYPES) {
+        my $before = PSGIEvents::json_encode($ev);
+        $p->format_input($ev);
+        AWS::Lambda::PSGI->wrap(sub { [ 200, [], ['ok'] ] })->($ev);
+        is_deeply PSGIEvents::json_decode(PSGIEvents::json_encode($ev)), PSGIEvents::json_decode($before), 'event unchanged';
+    }
     # ALB: REMOTE_ADDR is the last X-Forwarded-For address
     for my $case ([ '192.0.2.9' => '192.0.2.9' ], [ '198.51.100.1, 192.0.2.9' => '192.0.2.9' ], [ '198.51.100.1,192.0.2.9 ' => '192.0.2.9' ],
                   [ '192.0.2.9, ' => '192.0.2.9' ], [ '' => '127.0.0.1' ]) {

@@ -6,11 +6,11 @@ use warnings;
 # PSGI apps behind API Gateway (REST v1, HTTP API v2), ALB (single and multi-value headers) and Function URLs.
 # Pure Perl, no prerequisite: the same public methods and results as p5-aws-lambda's AWS::Lambda::PSGI.
 #
-# Every web request on Lambda passes through here, so the per-request path is written for speed (bench/psgi_adapter.pl
-# measures it against p5-aws-lambda's module): no regex is compiled per request (the character classes below are
-# compiled once), strings that need no percent-encoding or decoding are detected by one match and used as they are,
-# percent-encoding goes through tables instead of sprintf, header names map to env keys through a cache, and no
-# closure or object is built that the request does not need.
+# Every web request on Lambda passes through here, so the per-request path is written for speed
+# (bench/psgi_adapter.pl measures it against p5-aws-lambda's module, about half its time): no regex is built per
+# request, strings that need no percent-encoding or decoding are found by one tr/// and used as they are,
+# percent-encoding goes through tables, header names map to env keys through a cache, header maps go in by
+# slices, and no closure or object is built that the request does not need.
 
 our $VERSION = '1.0';
 my $NUL8 = "\0" x 8;
@@ -117,8 +117,29 @@ sub _single_headers {
     return;
 }
 
-# The header maps into the env. Values are collected and checked for non-ASCII once at the end (a regex per
-# value would cost a fifth more); only when there is some are they read again, character strings UTF-8 encoded.
+# A multi-value header map, the same way: one value each (the usual) by slices; several joined with ', ' (the
+# values of a Cookie header with '; '); empty, null or non-array values, new names and non-ASCII go through
+# _headers_bytes. (1.6 µs for eight headers, against 2.1 µs in a loop.)
+sub _multi_headers {
+    my ($env, $multi) = @_;
+    no warnings 'uninitialized';
+    my @names = keys %$multi;
+    @$env{ @HKEY{@names} } = my @v
+        = map { ref $_ ne 'ARRAY' ? undef : @$_ == 1 ? $_->[0] : @$_ ? join(', ', grep { defined } @$_) : undef } @$multi{@names};
+    if (exists $env->{''} || grep(!defined, @v) || join('', @v) =~ /[^\x00-\x7F]/) {
+        delete $env->{''};
+        delete @$env{ map { $HKEY{$_} // () } @names };
+        _headers_bytes($env, undef, $multi);
+    } elsif (defined $env->{HTTP_COOKIE}) {
+        my $c = $multi->{cookie} // $multi->{Cookie} // $multi->{ (grep { lc eq 'cookie' } @names)[0] };
+        $env->{HTTP_COOKIE} = join '; ', grep { defined } @$c if @$c > 1;
+    }
+    return;
+}
+
+# The header maps into the env, the slow way: when some value has non-ASCII (format_input collects the values and
+# checks them once: a regex per value would cost a fifth more) or a name is new. Character strings are UTF-8
+# encoded; a name in both maps takes its multiValueHeaders values.
 sub _headers_bytes {
     my ($env, $single, $multi) = @_;
     if ($single) {
@@ -229,31 +250,19 @@ sub format_input {
         $proto = $http->{protocol};
     } else {
         $method = $e->{httpMethod};
-        # both header maps: a name in multiValueHeaders wins over the same name in headers (the names of headers
-        # are counted in the loop over multiValueHeaders: only when some is missing there is headers read)
+        # both header maps: a name in multiValueHeaders wins over the same name in headers
         my $multi = $e->{multiValueHeaders};
         my $h = $e->{headers};
         $h = undef if ref $h ne 'HASH';
-        my $all = '';
         if (ref $multi eq 'HASH') {
-            my $both = 0;
-            for my $k (keys %$multi) {
-                my $vs = $multi->{$k};
-                ++$both if $h && exists $h->{$k};
-                $all .= $env{ $HKEY{$k} // _hkey($k) }
-                    = ref $vs ne 'ARRAY' || @$vs != 1 ? _join_values($k, $vs) // next : $vs->[0] // next;
-            }
-            if ($h && $both != keys %$h) {
-                for my $k (keys %$h) {
-                    next if exists $multi->{$k};
-                    $all .= $env{ $HKEY{$k} // _hkey($k) } //= $h->{$k} // next;
-                }
-            }
+            _multi_headers(\%env, $multi);
+            # names only in headers (never in AWS's events, which have the same names in both)
+            _headers_bytes(\%env, $h, $multi) if $h && grep { !exists $multi->{$_} } keys %$h;
             $env{'aws.lambda.multi_value'} = 1;
         } else {
+            $multi = undef;
             _single_headers(\%env, $h) if $h;
         }
-        _headers_bytes(\%env, $h, $multi) if $all =~ /[^\x00-\x7F]/;
         # the same for query parameters
         my $q = $e->{multiValueQueryStringParameters};
         $q = undef if ref $q ne 'HASH';
