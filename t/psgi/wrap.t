@@ -81,6 +81,12 @@ subtest 'env details the fast paths must keep' => sub {
     is $env->{HTTP_X_BOTH}, "one, caf\xC3\xA9", 'multiValueHeaders win, joined, as bytes';
     is $env->{HTTP_X_MULTI}, "caf\xC3\xA9", 'single multi value as bytes';
     is $env->{HTTP_COOKIE}, 'a=1; b=2', 'cookies joined as a Cookie header';
+    $env = $p->format_input({ httpMethod => 'GET', path => '/', multiValueHeaders => {
+        'X-Empty' => [], 'X-Null' => [undef], 'X-Str' => 'plain', 'X-Mixed' => [ 'a', undef, 'b' ], 'X-One' => ['one'] } });
+    is_deeply [ map { exists $env->{$_} ? $env->{$_} : 'absent' } qw(HTTP_X_EMPTY HTTP_X_NULL HTTP_X_STR HTTP_X_MIXED HTTP_X_ONE) ],
+              [ 'absent', 'absent', 'plain', 'a, b', 'one' ], 'multi-value maps with empty, null and plain values';
+    $env = $p->format_input({ httpMethod => 'GET', path => '/', multiValueHeaders => { cookie => [ 'a=1', 'b=2' ], 'x-y' => [ 'c', 'd' ] } });
+    is_deeply [ @$env{qw(HTTP_COOKIE HTTP_X_Y)} ], [ 'a=1; b=2', 'c, d' ], 'lower-case cookie name (ALB) joined as a Cookie header';
     $env = $p->format_input({ httpMethod => 'GET', path => '/', headers => { 'X-A' => 'single', 'X-B' => 'b' },
                               multiValueHeaders => { 'X-A' => ['multi'], 'X-C' => ['c'] } });
     is_deeply [ @$env{qw(HTTP_X_A HTTP_X_B HTTP_X_C)} ], [ 'multi', 'b', 'c' ], 'the union of both maps (same count, other names)';

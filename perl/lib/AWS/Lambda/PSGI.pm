@@ -118,15 +118,17 @@ sub _single_headers {
 }
 
 # A multi-value header map, the same way: one value each (the usual) by slices; several joined with ', ' (the
-# values of a Cookie header with '; '); empty, null or non-array values, new names and non-ASCII go through
-# _headers_bytes. (1.6 µs for eight headers, against 2.1 µs in a loop.)
+# values of a Cookie header with '; '). Empty, null or non-array values stand out as "\x{100}", which the
+# non-ASCII check then finds (one check for both), and go through _headers_bytes with new names and non-ASCII.
+# (1.6 µs for eight headers, against 2.1 µs in a loop.)
 sub _multi_headers {
     my ($env, $multi) = @_;
     no warnings 'uninitialized';
     my @names = keys %$multi;
     @$env{ @HKEY{@names} } = my @v
-        = map { ref $_ ne 'ARRAY' ? undef : @$_ == 1 ? $_->[0] : @$_ ? join(', ', grep { defined } @$_) : undef } @$multi{@names};
-    if (exists $env->{''} || grep(!defined, @v) || join('', @v) =~ /[^\x00-\x7F]/) {
+        = map { ref $_ ne 'ARRAY' ? "\x{100}" : @$_ == 1 ? $_->[0] // "\x{100}" : @$_ ? join(', ', grep { defined } @$_) : "\x{100}" }
+              @$multi{@names};
+    if (exists $env->{''} || join('', @v) =~ /[^\x00-\x7F]/) {
         delete $env->{''};
         delete @$env{ map { $HKEY{$_} // () } @names };
         _headers_bytes($env, undef, $multi);
@@ -170,20 +172,22 @@ sub _join_values {
 # except '+', which it passes as the client sent it (a form-encoded space); ALB passes them as sent.
 sub _query {
     my ($q, $alb) = @_;
-    my @pairs;
+    my $query = '';    # appended to (half the time of pushing pairs and joining them)
     for my $k (sort keys %$q) {
         my $vs = $q->{$k};
         if ($alb) {
             my $ek = $k =~ tr/A-Za-z0-9\-._~!$&'()*+,;=:@\/%?//c ? _escape_query_keep($k) : $k;
-            push @pairs, map { "$ek=" . (!defined $_ ? '' : tr/A-Za-z0-9\-._~!$&'()*+,;=:@\/%?//c ? _escape_query_keep($_) : $_) }
-                         ref $vs eq 'ARRAY' ? @$vs : $vs;
+            for my $v (ref $vs eq 'ARRAY' ? @$vs : $vs) {
+                $query .= "&$ek=" . (!defined $v ? '' : $v =~ tr/A-Za-z0-9\-._~!$&'()*+,;=:@\/%?//c ? _escape_query_keep($v) : $v);
+            }
         } else {
             my $ek = $k =~ tr/A-Za-z0-9\-._~!$'()*+,;:@\/?//c ? _escape_param($k) : $k;
-            push @pairs, map { "$ek=" . (!defined $_ ? '' : tr/A-Za-z0-9\-._~!$'()*+,;:@\/?//c ? _escape_param($_) : $_) }
-                         ref $vs eq 'ARRAY' ? @$vs : $vs;
+            for my $v (ref $vs eq 'ARRAY' ? @$vs : $vs) {
+                $query .= "&$ek=" . (!defined $v ? '' : $v =~ tr/A-Za-z0-9\-._~!$'()*+,;:@\/?//c ? _escape_param($v) : $v);
+            }
         }
     }
-    return join '&', @pairs;
+    return length $query ? substr($query, 1) : '';
 }
 
 # psgi.version: one read-only array for every request
