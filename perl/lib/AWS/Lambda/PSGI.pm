@@ -117,24 +117,26 @@ sub _single_headers {
     return;
 }
 
-# A multi-value header map, the same way: one value each (the usual) by slices; several joined with ', ' (the
-# values of a Cookie header with '; '). Empty, null or non-array values stand out as "\x{100}", which the
-# non-ASCII check then finds (one check for both), and go through _headers_bytes with new names and non-ASCII.
-# (1.6 µs for eight headers, against 2.1 µs in a loop.)
+# A multi-value header map: one value each (the usual) or several, joined with ', ' (a Cookie header's with '; ').
+# Empty, null or non-array values stand out as "\x{100}", which the non-ASCII check then finds too, and go
+# through _headers_bytes with new names and non-ASCII. The loop body is kept to the fewest operations: 1.5 µs
+# for eight headers (a slice through map costs 1.9 µs; a sub call for the one joined header 0.4 µs more).
 sub _multi_headers {
     my ($env, $multi) = @_;
     no warnings 'uninitialized';
-    my @names = keys %$multi;
-    @$env{ @HKEY{@names} } = my @v
-        = map { ref $_ ne 'ARRAY' ? "\x{100}" : @$_ == 1 ? $_->[0] // "\x{100}" : @$_ ? join(', ', grep { defined } @$_) : "\x{100}" }
-              @$multi{@names};
-    if (exists $env->{''} || join('', @v) =~ /[^\x00-\x7F]/) {
+    my $all = '';
+    for my $k (keys %$multi) {
+        my $vs = $multi->{$k};
+        $all .= $env->{ $HKEY{$k} // '' } = ref $vs ne 'ARRAY' ? "\x{100}" : @$vs == 1 ? $vs->[0] // "\x{100}"
+                                          : @$vs && !grep(!defined, @$vs) ? join(', ', @$vs) : "\x{100}";
+    }
+    if (exists $env->{''} || $all =~ /[^\x00-\x7F]/) {
         delete $env->{''};
-        delete @$env{ map { $HKEY{$_} // () } @names };
+        delete @$env{ map { $HKEY{$_} // () } keys %$multi };
         _headers_bytes($env, undef, $multi);
     } elsif (defined $env->{HTTP_COOKIE}) {
-        my $c = $multi->{cookie} // $multi->{Cookie} // $multi->{ (grep { lc eq 'cookie' } @names)[0] };
-        $env->{HTTP_COOKIE} = join '; ', grep { defined } @$c if @$c > 1;
+        my $c = $multi->{cookie} // $multi->{Cookie} // $multi->{ (grep { lc eq 'cookie' } keys %$multi)[0] };
+        $env->{HTTP_COOKIE} = join '; ', @$c if @$c > 1;
     }
     return;
 }
