@@ -136,7 +136,7 @@ sub _multi_headers {
         _headers_bytes($env, undef, $multi);
     } elsif (defined $env->{HTTP_COOKIE}) {
         my $c = $multi->{cookie} // $multi->{Cookie} // $multi->{ (grep { lc eq 'cookie' } keys %$multi)[0] };
-        $env->{HTTP_COOKIE} = join '; ', @$c if @$c > 1;
+        $env->{HTTP_COOKIE} = join '; ', @$c if ref $c eq 'ARRAY' && @$c > 1;
     }
     return;
 }
@@ -198,7 +198,7 @@ Internals::SvREADONLY($_, 1) for @VERSION;
 Internals::SvREADONLY(@VERSION, 1);
 
 # psgi.input of requests without a body: one empty handle, opened again only when an app closed or moved it
-# (opening an in-memory handle is a tenth of the request).
+# (opening an in-memory handle costs 0.5 µs, a fourteenth of a request).
 my $EMPTY_BODY = '';
 open my $EMPTY_INPUT, '<', \$EMPTY_BODY or die "cannot open an in-memory handle: $!";
 sub _empty_input {
