@@ -245,7 +245,9 @@ sub format_input {
         } elsif ($path =~ tr/A-Za-z0-9\-._~!$&'()*+,;=:@\/%//c || $path !~ /%[0-9A-Fa-f]{2}/) {
             $pinfo = $path;    # decoded (a Function URL's): encoded for REQUEST_URI
             utf8::encode($pinfo) if utf8::is_utf8($pinfo);
-            ($path = $pinfo) =~ s/([^A-Za-z0-9\-._~!\$&'()*+,;=:\@\/])/$PCT{$1}/g;
+            $path = $pinfo;
+            if ($path =~ tr/A-Za-z0-9\-._~!$&'()*+,;=:@\/ //c) { $path =~ s/([^A-Za-z0-9\-._~!\$&'()*+,;=:\@\/])/$PCT{$1}/g }
+            else { $path =~ s/ /%20/g }    # spaces only, the usual: 0.15 µs instead of 0.4 through the table
         } else {
             $pinfo = _unescape($path);
         }
