@@ -141,6 +141,22 @@ subtest 'streamed prelude: every header shape' => sub {
         'quotes, backslashes, controls and non-ASCII escaped or encoded';
 };
 
+subtest 'text or base64 by Content-Type (answers cached per value)' => sub {
+    my $p = AWS::Lambda::PSGI->new;
+    my %types = ('text/plain' => 0, 'Text/HTML; charset=utf-8' => 0, 'application/json' => 0, 'application/problem+json' => 0,
+                 'application/xml' => 0, 'image/svg+xml' => 0, 'application/javascript' => 0, 'application/x-www-form-urlencoded' => 0,
+                 'application/octet-stream' => 1, 'image/png' => 1, 'application/jsonx' => 1, 'application/pdf' => 1);
+    for my $round (1, 2) {
+        for my $type (sort keys %types) {
+            my $res = $p->format_output([ 200, [ 'Content-Type' => $type ], ['{}'] ]);
+            is ${ $res->{isBase64Encoded} }, $types{$type}, "$type (round $round)";
+        }
+    }
+    is ${ $p->format_output([ 200, [ 'Content-Type' => 'text/plain', 'Content-Encoding' => 'gzip' ], ['x'] ])->{isBase64Encoded} }, 1,
+        'encoded content goes base64';
+    is ${ $p->format_output([ 200, [], ['x'] ])->{isBase64Encoded} }, 1, 'no Content-Type: base64';
+};
+
 subtest 'app errors and non-PSGI results' => sub {
     ok !eval { $func->(PSGIEvents::event('v2', path => '/die'), $ctx); 1 }, 'an app that dies fails the invocation';
     like $@, qr/the app died/, 'with its message';
