@@ -1,5 +1,7 @@
 #!/usr/bin/perl
 # PSGI benchmarks (not tests; no timed assertions), ratios against baselines measured in the same run:
+#   first bench/psgi_adapter.pl: AWS::Lambda::PSGI's cost per request in process, ours against p5-aws-lambda's,
+#     per event kind, buffered and streamed (target: ours at most half);
 #   requests/s of bench/psgi.psgi (a Plack hello app) through `perl-lambda serve --function-url` vs the same app
 #     under plackup (HTTP::Server::PSGI) and Starman (when installed), at client concurrency 1 and 4;
 #   time to first byte of a streamed response (Function URL RESPONSE_STREAM vs Starman/plackup), and the time
@@ -16,6 +18,9 @@ my $root = abs_path('.');
 my $bin = abs_path($ENV{PERL_LAMBDA_BIN} // "$root/.build/release/perl-lambda");
 my $app = "$root/bench/psgi.psgi";
 my $seconds = $ENV{BENCH_SECONDS} // 3;
+print "-- AWS::Lambda::PSGI in process (bench/psgi_adapter.pl) --\n";
+system($^X, "$root/bench/psgi_adapter.pl") == 0 or warn "bench/psgi_adapter.pl failed\n";
+print "\n-- over HTTP --\n";
 -x $bin or die "build first (make release) or set PERL_LAMBDA_BIN\n";
 my @pids;
 END { kill 'TERM', @pids; waitpid $_, 0 for @pids }

@@ -145,9 +145,10 @@ extension Scaffold {
                     };
                 }
 
+                # isBase64Encoded is \1 or \0 (a reference either way), as AWS::Lambda returns it
                 sub body_of {
                     my $res = shift;
-                    return $res->{isBase64Encoded} ? MIME::Base64::decode_base64($res->{body}) : $res->{body};
+                    return ${ $res->{isBase64Encoded} } ? MIME::Base64::decode_base64($res->{body}) : $res->{body};
                 }
 
                 my $res = handle(request(GET => '/'), $context);
