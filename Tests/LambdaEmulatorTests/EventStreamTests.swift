@@ -1,71 +1,68 @@
 import LambdaEmulator
 import LambdaWire
-import XCTest
+import Testing
 
-final class EventStreamTests: XCTestCase {
-    func testCRC32KnownValues() {
-        XCTAssertEqual(CRC32.checksum(Array("123456789".utf8)), 0xCBF4_3926)
-        XCTAssertEqual(CRC32.checksum([UInt8]()), 0)
+@Suite struct EventStreamTests {
+    @Test func crc32KnownValues() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.checksum([UInt8]()) == 0)
         let whole = CRC32.checksum(Array("hello world".utf8))
         let split = CRC32.checksum(Array(" world".utf8), seed: CRC32.checksum(Array("hello".utf8)))
-        XCTAssertEqual(whole, split)
+        #expect(whole == split)
     }
 
-    func testEmptyMessageVector() {
+    @Test func emptyMessageVector() {
         // The event-stream specification's "empty message" vector.
-        XCTAssertEqual(hex(EventStreamMessage(headers: [], payload: []).encoded()), "000000100000000005c248eb7d98c8ff")
+        #expect(hex(EventStreamMessage(headers: [], payload: []).encoded()) == "000000100000000005c248eb7d98c8ff")
     }
 
-    func testPayloadChunkVector() {
+    @Test func payloadChunkVector() {
         // Encoded independently (zlib.crc32) and checked with botocore's EventStreamBuffer.
         let expected = "0000006f0000005af5fe871f0b3a6576656e742d7479706507000c5061796c6f61644368756e6b0d3a636f6e74656e742d74797065"
             + "0700186170706c69636174696f6e2f6f637465742d73747265616d0d3a6d6573736167652d747970650700056576656e7468656c6c6f29e71260"
-        XCTAssertEqual(hex(InvokeComplete.payloadChunk(Array("hello".utf8)).encoded()), expected)
+        #expect(hex(InvokeComplete.payloadChunk(Array("hello".utf8)).encoded()) == expected)
     }
 
-    func testRoundTripAndPartialInput() throws {
+    @Test func roundTripAndPartialInput() throws {
         let message = InvokeComplete(errorCode: "Oops", errorDetails: "it \"broke\"", logResult: "TE9H").message
         let bytes = message.encoded()
-        XCTAssertNil(try EventStreamMessage.decode(bytes.dropLast()[...]))
-        let (decoded, consumed) = try XCTUnwrap(try EventStreamMessage.decode(bytes[...] + [1, 2, 3]))
-        XCTAssertEqual(consumed, bytes.count)
-        XCTAssertEqual(decoded, message)
-        XCTAssertEqual(decoded.header(":event-type"), "InvokeComplete")
-        XCTAssertEqual(decoded.header(":content-type"), "application/json")
-        XCTAssertEqual(decoded.header(":message-type"), "event")
-        XCTAssertEqual(String(decoding: decoded.payload, as: UTF8.self),
-                       #"{"ErrorCode":"Oops","ErrorDetails":"it \"broke\"","LogResult":"TE9H"}"#)
+        #expect(try EventStreamMessage.decode(bytes.dropLast()[...]) == nil)
+        let (decoded, consumed) = try #require(try EventStreamMessage.decode(bytes[...] + [1, 2, 3]))
+        #expect(consumed == bytes.count)
+        #expect(decoded == message)
+        #expect(decoded.header(":event-type") == "InvokeComplete")
+        #expect(decoded.header(":content-type") == "application/json")
+        #expect(decoded.header(":message-type") == "event")
+        #expect(String(decoding: decoded.payload, as: UTF8.self)
+                == #"{"ErrorCode":"Oops","ErrorDetails":"it \"broke\"","LogResult":"TE9H"}"#)
     }
 
-    func testCorruptionIsDetected() {
+    @Test func corruptionIsDetected() {
         var bytes = InvokeComplete.payloadChunk([1, 2, 3]).encoded()
         bytes[bytes.count - 6] ^= 0xff
-        XCTAssertThrowsError(try EventStreamMessage.decode(bytes[...])) {
-            XCTAssertEqual($0 as? EventStreamMessage.DecodeError, .messageChecksum)
-        }
+        let corruptPayload = bytes
+        #expect(throws: EventStreamMessage.DecodeError.messageChecksum) { try EventStreamMessage.decode(corruptPayload[...]) }
         bytes = InvokeComplete.payloadChunk([1, 2, 3]).encoded()
         bytes[1] ^= 0x01
-        XCTAssertThrowsError(try EventStreamMessage.decode(bytes[...])) {
-            XCTAssertEqual($0 as? EventStreamMessage.DecodeError, .preludeChecksum)
-        }
+        let corruptPrelude = bytes
+        #expect(throws: EventStreamMessage.DecodeError.preludeChecksum) { try EventStreamMessage.decode(corruptPrelude[...]) }
     }
 
     /// Found by fuzzing (t/fuzz/event_stream): a header value that is not UTF-8 was decoded with replacement
     /// characters, so the message no longer matched its bytes. It is refused now.
-    func testHeaderStringsMustBeUTF8() throws {
+    @Test func headerStringsMustBeUTF8() throws {
         var bytes = EventStreamMessage(headers: [EventStreamHeader(":message-type", "abc")], payload: [1]).encoded()
-        let at = try XCTUnwrap(bytes.firstIndex(of: UInt8(ascii: "a")))
+        let at = try #require(bytes.firstIndex(of: UInt8(ascii: "a")))
         bytes.replaceSubrange(at..<at + 3, with: [0xE5, 0xCB, 0x41])
         let crc = CRC32.checksum(bytes[..<(bytes.count - 4)])
         bytes.replaceSubrange((bytes.count - 4)..., with: (0..<4).map { UInt8(truncatingIfNeeded: crc >> (24 - 8 * $0)) })
-        XCTAssertThrowsError(try EventStreamMessage.decode(bytes[...])) {
-            XCTAssertEqual($0 as? EventStreamMessage.DecodeError, .malformedHeaders)
-        }
+        let malformed = bytes
+        #expect(throws: EventStreamMessage.DecodeError.malformedHeaders) { try EventStreamMessage.decode(malformed[...]) }
     }
 
-    func testInvokeCompleteOmitsAbsentFields() {
-        XCTAssertEqual(InvokeComplete().json, "{}")
-        XCTAssertEqual(InvokeComplete(logResult: "eA==").json, #"{"LogResult":"eA=="}"#)
+    @Test func invokeCompleteOmitsAbsentFields() {
+        #expect(InvokeComplete().json == "{}")
+        #expect(InvokeComplete(logResult: "eA==").json == #"{"LogResult":"eA=="}"#)
     }
 
     private func hex(_ bytes: [UInt8]) -> String {

@@ -1,11 +1,13 @@
 @testable import LambdaEmulator
 import Foundation
-import XCTest
+import Testing
 
-final class FileWatcherTests: XCTestCase {
-    private var root = ""
+/// Each test gets its own instance, so its own temporary tree: nothing is shared and the tests may run in parallel.
+@Suite(.timeLimit(.minutes(1)))
+final class FileWatcherTests {
+    private let root: String
 
-    override func setUpWithError() throws {
+    init() throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("watch-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root + "/lib/deep", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/.git", withIntermediateDirectories: true)
@@ -14,44 +16,44 @@ final class FileWatcherTests: XCTestCase {
         try write(".git/HEAD", "ref")
     }
 
-    override func tearDown() { try? FileManager.default.removeItem(atPath: root) }
+    deinit { try? FileManager.default.removeItem(atPath: root) }
 
     private func write(_ path: String, _ text: String) throws {
         try Data(text.utf8).write(to: URL(fileURLWithPath: root + "/" + path))
     }
 
-    func testListingSkipsHiddenEntriesAndBackups() throws {
+    @Test func listingSkipsHiddenEntriesAndBackups() throws {
         try write("handler.pl~", "old")
         try write(".handler.pl.swp", "swap")
-        XCTAssertEqual(Set(FileWatcher.list(root).keys), ["handler.pl", "lib/deep/M.pm"])
+        #expect(Set(FileWatcher.list(root).keys) == ["handler.pl", "lib/deep/M.pm"])
     }
 
-    func testReportsEditsAdditionsAndRemovals() throws {
+    @Test func reportsEditsAdditionsAndRemovals() throws {
         let changes = ChangeLog()
         let watcher = FileWatcher(roots: [root, root], interval: 0.05) { changes.add($0) }
-        XCTAssertEqual(watcher.roots, [root])
+        #expect(watcher.roots == [root])
         watcher.start()
         defer { watcher.stop() }
-        XCTAssertEqual(watcher.fileCount(root), 2)
+        #expect(watcher.fileCount(root) == 2)
 
         try write("handler.pl", "2; # longer")
-        XCTAssertEqual(changes.waitForPaths(), ["handler.pl"])
+        #expect(changes.waitForPaths() == ["handler.pl"])
         try write("lib/New.pm", "1;")
-        XCTAssertEqual(changes.waitForPaths(), ["lib/New.pm"])
+        #expect(changes.waitForPaths() == ["lib/New.pm"])
         try FileManager.default.removeItem(atPath: root + "/lib/deep/M.pm")
-        XCTAssertEqual(changes.waitForPaths(), ["lib/deep/M.pm"])
+        #expect(changes.waitForPaths() == ["lib/deep/M.pm"])
         try write(".git/HEAD", "other")
         Thread.sleep(forTimeInterval: 0.3)
-        XCTAssertNil(changes.take())
+        #expect(changes.take() == nil)
     }
 
-    func testRandomHexHasTheAskedLength() {
+    @Test func randomHexHasTheAskedLength() {
         for n in [1, 8, 12, 16] {
             let h = Identifiers.hex(n)
-            XCTAssertEqual(h.count, n * 2)
-            XCTAssertTrue(h.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+            #expect(h.count == n * 2)
+            #expect(h.allSatisfy { $0.isHexDigit && !$0.isUppercase })
         }
-        XCTAssertNotEqual(Identifiers.hex(16), Identifiers.hex(16))
+        #expect(Identifiers.hex(16) != Identifiers.hex(16))
     }
 }
 

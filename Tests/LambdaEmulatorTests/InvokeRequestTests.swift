@@ -1,10 +1,10 @@
 @testable import LambdaEmulator
 import LambdaWire
-import XCTest
+import Testing
 
-final class InvokeRequestTests: XCTestCase {
+@Suite struct InvokeRequestTests {
     func parse(_ uri: String, method: String = "POST", _ headers: [(String, String)] = [],
-                       known: Set<String> = ["function"]) -> Result<InvokeRequest, ServiceError> {
+               known: Set<String> = ["function"]) -> Result<InvokeRequest, ServiceError> {
         InvokeRequest.parse(method: method, uri: uri, headers: headers, region: "eu-west-1", knownFunction: known.contains)
     }
 
@@ -13,111 +13,113 @@ final class InvokeRequestTests: XCTestCase {
         return nil
     }
 
-    private func request(_ r: Result<InvokeRequest, ServiceError>, file: StaticString = #filePath, line: UInt = #line) -> InvokeRequest? {
+    private func request(_ r: Result<InvokeRequest, ServiceError>,
+                         sourceLocation: SourceLocation = #_sourceLocation) -> InvokeRequest? {
         switch r {
         case .success(let req): return req
-        case .failure(let e): XCTFail("\(e)", file: file, line: line); return nil
+        case .failure(let e): Issue.record("\(e)", sourceLocation: sourceLocation); return nil
         }
     }
 
-    func testRoutes() {
-        XCTAssertEqual(InvokeAPI.Route(uri: "/2015-03-31/functions/function/invocations"),
-                       InvokeAPI.Route(operation: .invoke, functionName: "function"))
-        XCTAssertEqual(InvokeAPI.Route(uri: "/2021-11-15/functions/f/response-streaming-invocations?Qualifier=%24LATEST"),
-                       InvokeAPI.Route(operation: .invokeWithResponseStream, functionName: "f", qualifier: "$LATEST"))
-        XCTAssertEqual(InvokeAPI.Route(uri: "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A012345678912%3Afunction%3Afn/invocations"),
-                       InvokeAPI.Route(operation: .invoke, functionName: "fn"))
-        XCTAssertEqual(InvokeAPI.Route(uri: "/2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:fn:prod/invocations"),
-                       InvokeAPI.Route(operation: .invoke, functionName: "fn", qualifier: "prod"))
-        XCTAssertEqual(InvokeAPI.Route(uri: "/2015-03-31/functions/123456789012:function:fn/invocations")?.functionName, "fn")
-        XCTAssertEqual(InvokeAPI.Route(uri: "/2015-03-31/functions/fn:7/invocations")?.qualifier, "7")
-        XCTAssertNil(InvokeAPI.Route(uri: "/2015-03-31/functions//invocations"))
-        XCTAssertNil(InvokeAPI.Route(uri: "/2015-03-31/functions/a/b/invocations"))
-        XCTAssertNil(InvokeAPI.Route(uri: "/2015-03-31/functions/%zz/invocations"))
-        XCTAssertNil(InvokeAPI.Route(uri: "/"))
+    @Test func routes() {
+        #expect(InvokeAPI.Route(uri: "/2015-03-31/functions/function/invocations")
+                == InvokeAPI.Route(operation: .invoke, functionName: "function"))
+        #expect(InvokeAPI.Route(uri: "/2021-11-15/functions/f/response-streaming-invocations?Qualifier=%24LATEST")
+                == InvokeAPI.Route(operation: .invokeWithResponseStream, functionName: "f", qualifier: "$LATEST"))
+        #expect(InvokeAPI.Route(uri: "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A012345678912%3Afunction%3Afn/invocations")
+                == InvokeAPI.Route(operation: .invoke, functionName: "fn"))
+        #expect(InvokeAPI.Route(uri: "/2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:fn:prod/invocations")
+                == InvokeAPI.Route(operation: .invoke, functionName: "fn", qualifier: "prod"))
+        #expect(InvokeAPI.Route(uri: "/2015-03-31/functions/123456789012:function:fn/invocations")?.functionName == "fn")
+        #expect(InvokeAPI.Route(uri: "/2015-03-31/functions/fn:7/invocations")?.qualifier == "7")
+        #expect(InvokeAPI.Route(uri: "/2015-03-31/functions//invocations") == nil)
+        #expect(InvokeAPI.Route(uri: "/2015-03-31/functions/a/b/invocations") == nil)
+        #expect(InvokeAPI.Route(uri: "/2015-03-31/functions/%zz/invocations") == nil)
+        #expect(InvokeAPI.Route(uri: "/") == nil)
     }
 
-    func testDefaults() {
+    @Test func defaults() {
         guard let r = request(parse("/2015-03-31/functions/function/invocations")) else { return }
-        XCTAssertEqual(r.invocationType, .requestResponse)
-        XCTAssertFalse(r.wantsLogTail)
-        XCTAssertNil(r.clientContext)
-        XCTAssertEqual(r.maxPayloadBytes, 6_291_456)
+        #expect(r.invocationType == .requestResponse)
+        #expect(!r.wantsLogTail)
+        #expect(r.clientContext == nil)
+        #expect(r.maxPayloadBytes == 6_291_456)
     }
 
-    func testInvocationTypesAndTail() {
+    @Test func invocationTypesAndTail() {
         let uri = "/2015-03-31/functions/function/invocations"
-        XCTAssertEqual(request(parse(uri, [("x-amz-invocation-type", "Event")]))?.invocationType, .event)
-        XCTAssertEqual(request(parse(uri, [("X-Amz-Invocation-Type", "DryRun")]))?.invocationType, .dryRun)
-        XCTAssertEqual(request(parse(uri, [("X-Amz-Log-Type", "Tail")]))?.wantsLogTail, true)
-        XCTAssertEqual(request(parse(uri, [("X-Amz-Log-Type", "Tail"), ("X-Amz-Invocation-Type", "Event")]))?.wantsLogTail, false)
-        XCTAssertEqual(error(parse(uri, [("X-Amz-Invocation-Type", "Later")]))?.type, "InvalidParameterValueException")
-        XCTAssertEqual(error(parse(uri, [("X-Amz-Log-Type", "All")]))?.status, 400)
-        XCTAssertEqual(error(parse("/2021-11-15/functions/function/response-streaming-invocations",
-                                   [("X-Amz-Invocation-Type", "Event")]))?.type, "InvalidParameterValueException")
-        XCTAssertEqual(InvokeAPI.InvocationType.event.successStatus, 202)
-        XCTAssertEqual(InvokeAPI.InvocationType.dryRun.successStatus, 204)
+        #expect(request(parse(uri, [("x-amz-invocation-type", "Event")]))?.invocationType == .event)
+        #expect(request(parse(uri, [("X-Amz-Invocation-Type", "DryRun")]))?.invocationType == .dryRun)
+        #expect(request(parse(uri, [("X-Amz-Log-Type", "Tail")]))?.wantsLogTail == true)
+        #expect(request(parse(uri, [("X-Amz-Log-Type", "Tail"), ("X-Amz-Invocation-Type", "Event")]))?.wantsLogTail == false)
+        #expect(error(parse(uri, [("X-Amz-Invocation-Type", "Later")]))?.type == "InvalidParameterValueException")
+        #expect(error(parse(uri, [("X-Amz-Log-Type", "All")]))?.status == 400)
+        #expect(error(parse("/2021-11-15/functions/function/response-streaming-invocations",
+                            [("X-Amz-Invocation-Type", "Event")]))?.type == "InvalidParameterValueException")
+        #expect(InvokeAPI.InvocationType.event.successStatus == 202)
+        #expect(InvokeAPI.InvocationType.dryRun.successStatus == 204)
     }
 
-    func testUnknownFunctionAndQualifier() {
+    @Test func unknownFunctionAndQualifier() {
         let e = error(parse("/2015-03-31/functions/other/invocations"))
-        XCTAssertEqual(e?.status, 404)
-        XCTAssertEqual(e?.type, "ResourceNotFoundException")
-        XCTAssertEqual(e?.json, #"{"Type":"User","message":"Function not found: arn:aws:lambda:eu-west-1:012345678912:function:other"}"#)
-        XCTAssertNotNil(request(parse("/2015-03-31/functions/function/invocations?Qualifier=$LATEST")))
-        XCTAssertEqual(error(parse("/2015-03-31/functions/function:v2/invocations"))?.message,
-                       "Function not found: arn:aws:lambda:eu-west-1:012345678912:function:function:v2")
+        #expect(e?.status == 404)
+        #expect(e?.type == "ResourceNotFoundException")
+        #expect(e?.json == #"{"Type":"User","message":"Function not found: arn:aws:lambda:eu-west-1:012345678912:function:other"}"#)
+        #expect(request(parse("/2015-03-31/functions/function/invocations?Qualifier=$LATEST")) != nil)
+        #expect(error(parse("/2015-03-31/functions/function:v2/invocations"))?.message
+                == "Function not found: arn:aws:lambda:eu-west-1:012345678912:function:function:v2")
     }
 
-    func testUnknownOperation() {
-        XCTAssertEqual(error(parse("/2015-03-31/functions/function/invocations", method: "GET"))?.type, "UnknownOperationException")
-        XCTAssertEqual(error(parse("/nothing/here"))?.status, 404)
+    @Test func unknownOperation() {
+        #expect(error(parse("/2015-03-31/functions/function/invocations", method: "GET"))?.type == "UnknownOperationException")
+        #expect(error(parse("/nothing/here"))?.status == 404)
     }
 
-    func testSizeLimits() {
+    @Test func sizeLimits() {
         let uri = "/2015-03-31/functions/function/invocations"
-        XCTAssertNotNil(request(parse(uri, [("Content-Length", "6291456")])))
+        #expect(request(parse(uri, [("Content-Length", "6291456")])) != nil)
         let e = error(parse(uri, [("Content-Length", "6291457")]))
-        XCTAssertEqual(e?.status, 413)
-        XCTAssertEqual(e?.type, "RequestEntityTooLargeException")
-        XCTAssertEqual(e?.message, "Request must be smaller than 6291456 bytes for the InvokeFunction operation")
-        XCTAssertEqual(error(parse(uri, [("Content-Length", "262145"), ("X-Amz-Invocation-Type", "Event")]))?.status, 413)
+        #expect(e?.status == 413)
+        #expect(e?.type == "RequestEntityTooLargeException")
+        #expect(e?.message == "Request must be smaller than 6291456 bytes for the InvokeFunction operation")
+        #expect(error(parse(uri, [("Content-Length", "262145"), ("X-Amz-Invocation-Type", "Event")]))?.status == 413)
     }
 
-    func testClientContext() {
+    @Test func clientContext() {
         let uri = "/2015-03-31/functions/function/invocations"
         let encoded = Base64.encode(Array(#"{"custom":{"a":1}}"#.utf8))
-        XCTAssertEqual(request(parse(uri, [("X-Amz-Client-Context", encoded)]))?.clientContext, #"{"custom":{"a":1}}"#)
-        XCTAssertEqual(error(parse(uri, [("X-Amz-Client-Context", "!!")]))?.type, "InvalidRequestContentException")
-        XCTAssertEqual(error(parse(uri, [("X-Amz-Client-Context", Base64.encode(Array("[1]".utf8)))]))?.status, 400)
+        #expect(request(parse(uri, [("X-Amz-Client-Context", encoded)]))?.clientContext == #"{"custom":{"a":1}}"#)
+        #expect(error(parse(uri, [("X-Amz-Client-Context", "!!")]))?.type == "InvalidRequestContentException")
+        #expect(error(parse(uri, [("X-Amz-Client-Context", Base64.encode(Array("[1]".utf8)))]))?.status == 400)
     }
 
-    func testPayloadValidation() {
-        XCTAssertEqual(try InvokeRequest.validatePayload([]).get(), Array("{}".utf8))
-        XCTAssertEqual(try InvokeRequest.validatePayload(Array(" \n".utf8)).get(), Array("{}".utf8))
-        XCTAssertEqual(try InvokeRequest.validatePayload(Array("42".utf8)).get(), Array("42".utf8))
-        XCTAssertEqual(try InvokeRequest.validatePayload(Array(#""s""#.utf8)).get(), Array(#""s""#.utf8))
-        guard case .failure(let e) = InvokeRequest.validatePayload(Array("{bad".utf8)) else { return XCTFail("accepted bad JSON") }
-        XCTAssertEqual(e.status, 400)
-        XCTAssertEqual(e.type, "InvalidRequestContentException")
-        XCTAssertTrue(e.message.hasPrefix("Could not parse request body into json: Could not parse payload into json: Unrecognized token '{bad'"))
+    @Test func payloadValidation() throws {
+        #expect(try InvokeRequest.validatePayload([]).get() == Array("{}".utf8))
+        #expect(try InvokeRequest.validatePayload(Array(" \n".utf8)).get() == Array("{}".utf8))
+        #expect(try InvokeRequest.validatePayload(Array("42".utf8)).get() == Array("42".utf8))
+        #expect(try InvokeRequest.validatePayload(Array(#""s""#.utf8)).get() == Array(#""s""#.utf8))
+        guard case .failure(let e) = InvokeRequest.validatePayload(Array("{bad".utf8)) else {
+            Issue.record("accepted bad JSON")
+            return
+        }
+        #expect(e.status == 400)
+        #expect(e.type == "InvalidRequestContentException")
+        #expect(e.message.hasPrefix("Could not parse request body into json: Could not parse payload into json: Unrecognized token '{bad'"))
     }
 
-    func testFunctionErrorDocuments() {
-        XCTAssertEqual(ErrorDocument.timedOut(requestID: "r", seconds: 3).json,
-                       #"{"errorMessage":"RequestId: r Error: Task timed out after 3.00 seconds","errorType":"Sandbox.Timedout","stackTrace":[]}"#)
-        XCTAssertEqual(ErrorDocument.runtimeExited(requestID: "r", reason: "signal: killed").errorType, "Runtime.ExitError")
-        XCTAssertEqual(ErrorDocument.twoDecimals(0.5), "0.50")
-        XCTAssertEqual(ErrorDocument.twoDecimals(12.345), "12.35")
-        XCTAssertEqual(ErrorDocument.twoDecimals(1), "1.00")
+    @Test func functionErrorDocuments() {
+        #expect(ErrorDocument.timedOut(requestID: "r", seconds: 3).json
+                == #"{"errorMessage":"RequestId: r Error: Task timed out after 3.00 seconds","errorType":"Sandbox.Timedout","stackTrace":[]}"#)
+        #expect(ErrorDocument.runtimeExited(requestID: "r", reason: "signal: killed").errorType == "Runtime.ExitError")
+        #expect(ErrorDocument.twoDecimals(0.5) == "0.50")
+        #expect(ErrorDocument.twoDecimals(12.345) == "12.35")
+        #expect(ErrorDocument.twoDecimals(1) == "1.00")
     }
-}
 
-extension InvokeRequestTests {
-    func testTraceHeaderIsPassedOn() {
+    @Test func traceHeaderIsPassedOn() throws {
         let uri = "/2015-03-31/functions/function/invocations"
         let trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
-        XCTAssertEqual(try parse(uri, [("X-Amzn-Trace-Id", trace)]).get().traceID, trace)
-        XCTAssertNil(try parse(uri, [("X-Amzn-Trace-Id", "garbage")]).get().traceID)
+        #expect(try parse(uri, [("X-Amzn-Trace-Id", trace)]).get().traceID == trace)
+        #expect(try parse(uri, [("X-Amzn-Trace-Id", "garbage")]).get().traceID == nil)
     }
 }
