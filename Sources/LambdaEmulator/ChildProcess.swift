@@ -24,7 +24,6 @@ final class ChildProcess {
     private init(pid: pid_t, stdoutFD: Int32, stderrFD: Int32, marker: String) {
         self.pid = pid
         self.marker = marker
-        Orphans.started(pid)
         self.stdoutFD = stdoutFD
         self.stderrFD = stderrFD
         statusFD = open("/proc/\(pid)/status", O_RDONLY | O_CLOEXEC)
@@ -73,10 +72,13 @@ final class ChildProcess {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
-        var pid = pid_t()
-        let rc = executable.contains("/")
-            ? posix_spawn(&pid, executable, &actions, &attr, argv, envp)
-            : posix_spawnp(&pid, executable, &actions, &attr, argv, envp)
+        let (rc, pid) = Orphans.spawning {
+            var pid = pid_t()
+            let rc = executable.contains("/")
+                ? posix_spawn(&pid, executable, &actions, &attr, argv, envp)
+                : posix_spawnp(&pid, executable, &actions, &attr, argv, envp)
+            return (rc, pid)
+        }
         guard rc == 0 else {
             close(out[0]); close(err[0])
             throw SpawnError(description: "cannot run \(executable): \(String(cString: strerror(rc)))")

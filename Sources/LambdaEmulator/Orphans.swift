@@ -14,23 +14,45 @@ enum Orphans {
     /// Runtimes serve started and has not reaped yet: their exit statuses belong to their own waiter threads.
     private static let runtimes = NIOLockedValueBox<Set<pid_t>>([])
 
-    /// Makes this process the subreaper of its descendants. Once, at serve's start.
-    static func adopt() { _ = cproc_become_subreaper() }
+    /// Whether this process became a subreaper: only then are there adopted processes to look for.
+    private static let adopting = NIOLockedValueBox(false)
 
-    static func started(_ pid: pid_t) { runtimes.withLockedValue { _ = $0.insert(pid) } }
+    /// Makes this process the subreaper of its descendants. Once, at serve's start.
+    static func adopt() {
+        let ok = cproc_become_subreaper() == 0
+        adopting.withLockedValue { $0 = ok }
+    }
+
+    /// Runs `spawn` (which returns posix_spawn's result and the pid) and records the runtime it started, under the
+    /// lock `killAdopted` scans under: a runtime that exits at once is never taken for an adopted process.
+    static func spawning(_ spawn: () -> (Int32, pid_t)) -> (Int32, pid_t) {
+        runtimes.withLockedValue { known in
+            let (rc, pid) = spawn()
+            if rc == 0 { known.insert(pid) }
+            return (rc, pid)
+        }
+    }
     static func finished(_ pid: pid_t) { runtimes.withLockedValue { _ = $0.remove(pid) } }
 
     /// Kills and reaps the adopted processes whose environment carries `marker` ("NAME=value"), and reaps adopted
     /// processes that already exited. Runs on a runtime's waiter thread (it blocks briefly in waitpid).
+    /// Children this process started itself are never touched: runtimes are known, and anything else it started
+    /// (a Foundation `Process`, a test's child) is in its own process group, while adopted processes come from an
+    /// environment's group or one of their own (reaping such a child would steal its exit status from its waiter).
     static func killAdopted(marker: String) {
-        let me = getpid()
-        let known = runtimes.withLockedValue { $0 }
+        guard adopting.withLockedValue({ $0 }) else { return }
+        runtimes.withLockedValue { known in killAdopted(marker: marker, known: known) }
+    }
+
+    private static func killAdopted(marker: String, known: Set<pid_t>) {
+        let me = getpid(), myGroup = getpgrp()
         guard let dir = opendir("/proc") else { return }
         defer { closedir(dir) }
         var victims: [pid_t] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard let pid = pid_t(name), !known.contains(pid), let (ppid, zombie) = parent(of: pid), ppid == me else { continue }
+            guard let pid = pid_t(name), !known.contains(pid), let (ppid, group, zombie) = parent(of: pid), ppid == me,
+                  group != myGroup else { continue }
             if zombie { _ = waitpid(pid, nil, WNOHANG); continue }
             if environment(of: pid).contains(marker) { victims.append(pid) }
         }
@@ -41,12 +63,13 @@ enum Orphans {
         }
     }
 
-    /// (ppid, is a zombie) from /proc/PID/stat.
-    private static func parent(of pid: pid_t) -> (pid_t, Bool)? {
+    /// (ppid, process group, is a zombie) from /proc/PID/stat.
+    private static func parent(of pid: pid_t) -> (pid_t, pid_t, Bool)? {
         guard let stat = read("/proc/\(pid)/stat", limit: 1024), let close = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
-        let fields = stat[(close + 2)...].split(separator: UInt8(ascii: " "), maxSplits: 3)
-        guard fields.count >= 2, let ppid = pid_t(String(decoding: fields[1], as: UTF8.self)) else { return nil }
-        return (ppid, fields[0].first == UInt8(ascii: "Z"))
+        let fields = stat[(close + 2)...].split(separator: UInt8(ascii: " "), maxSplits: 4)
+        guard fields.count >= 3, let ppid = pid_t(String(decoding: fields[1], as: UTF8.self)),
+              let group = pid_t(String(decoding: fields[2], as: UTF8.self)) else { return nil }
+        return (ppid, group, fields[0].first == UInt8(ascii: "Z"))
     }
 
     /// The NUL-separated "NAME=value" entries a process started with.

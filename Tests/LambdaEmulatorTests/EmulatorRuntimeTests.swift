@@ -1,18 +1,16 @@
 @testable import LambdaEmulator
+import Foundation
 import LambdaWire
 import Logging
 import NIOCore
-import XCTest
+import Testing
+
+private let hasCurl = FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")
 
 /// The whole emulator with a tiny shell + curl runtime: no Perl involved.
-///
-/// Still XCTest, on purpose: XCTest cases run before the Swift Testing ones, never alongside them. When one of
-/// these runtimes exits, its waiter calls `Orphans.killAdopted`, which reaps every zombie child of this process
-/// it did not start — including the child of a concurrent exit test (`#expect(processExitsWith:)` in
-/// PerlBridgeTests), whose waiter then never learns it exited: converted to Swift Testing, the whole run hung
-/// in 1 of 4 full `swift test` runs (InterpreterTests' exit tests past their time limit). Convert it once
-/// `killAdopted` leaves alone the children it did not adopt.
-final class EmulatorRuntimeTests: XCTestCase {
+/// Serialized: each test starts its own emulator, and their runtimes' output is easier to follow one at a time.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct EmulatorRuntimeTests {
     private func shellRuntime(_ script: String, timeout: Double = 3, concurrency: Int = 1) -> Emulator {
         let config = FunctionConfiguration(handler: "none", taskRoot: "/tmp", command: ["/bin/sh", "-c", script],
                                            timeout: timeout, concurrency: concurrency,
@@ -32,66 +30,68 @@ final class EmulatorRuntimeTests: XCTestCase {
         """
     }
 
-    func testEchoResponse() throws {
-        try XCTSkipIf(!FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "needs curl")
+    @Test(.enabled(if: hasCurl, "needs curl"))
+    func echoResponse() throws {
         let emulator = shellRuntime(loop(#"echo "handled $ID"; curl -sS -o /dev/null -d "$BODY" "$api/invocation/$ID/response""#))
         defer { try? emulator.syncShutdown() }
         let outcome = try emulator.invoke(function: "function", payload: Array(#"{"a":1}"#.utf8), wantsLogTail: true).wait()
-        guard case .success(let body, _) = outcome.result else { return XCTFail("\(outcome.result)") }
-        XCTAssertEqual(String(buffer: body), #"{"a":1}"#)
+        guard case .success(let body, _) = outcome.result else { Issue.record("\(outcome.result)"); return }
+        #expect(String(buffer: body) == #"{"a":1}"#)
         let log = String(decoding: outcome.logTail ?? [], as: UTF8.self)
-        XCTAssertTrue(log.contains("handled "), log)
-        XCTAssertTrue(log.contains("REPORT RequestId: "), log)
-        XCTAssertTrue(log.contains("Init Duration: "), log)
+        #expect(log.contains("handled "), "\(log)")
+        #expect(log.contains("REPORT RequestId: "), "\(log)")
+        #expect(log.contains("Init Duration: "), "\(log)")
     }
 
-    func testErrorWithTypeHeader() throws {
-        try XCTSkipIf(!FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "needs curl")
+    @Test(.enabled(if: hasCurl, "needs curl"))
+    func errorWithTypeHeader() throws {
         let emulator = shellRuntime(loop(#"curl -sS -o /dev/null -H "Lambda-Runtime-Function-Error-Type: Shell.Error" -d '{"errorMessage":"no","errorType":"Shell.Error"}' "$api/invocation/$ID/error""#))
         defer { try? emulator.syncShutdown() }
         let outcome = try emulator.invoke(function: "function", payload: Array("{}".utf8)).wait()
-        guard case .functionError(let type, let body) = outcome.result else { return XCTFail("\(outcome.result)") }
-        XCTAssertEqual(type, "Shell.Error")
-        XCTAssertEqual(ErrorBody.message(body), "no")
+        guard case .functionError(let type, let body) = outcome.result else { Issue.record("\(outcome.result)"); return }
+        #expect(type == "Shell.Error")
+        #expect(ErrorBody.message(body) == "no")
     }
 
-    func testInitErrorAndExit() throws {
-        try XCTSkipIf(!FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "needs curl")
+    @Test(.enabled(if: hasCurl, "needs curl"))
+    func initErrorAndExit() throws {
         let emulator = shellRuntime(#"curl -sS -o /dev/null -H "Lambda-Runtime-Function-Error-Type: Runtime.Bad" -d '{"errorMessage":"bad init","errorType":"Runtime.Bad"}' "http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/init/error"; exit 1"#)
         defer { try? emulator.syncShutdown() }
         let outcome = try emulator.invoke(function: "function", payload: Array("{}".utf8)).wait()
-        guard case .functionError(let type, let body) = outcome.result else { return XCTFail("\(outcome.result)") }
-        XCTAssertEqual(type, "Runtime.Bad")
-        XCTAssertEqual(ErrorBody.message(body), "bad init")
+        guard case .functionError(let type, let body) = outcome.result else { Issue.record("\(outcome.result)"); return }
+        #expect(type == "Runtime.Bad")
+        #expect(ErrorBody.message(body) == "bad init")
     }
 
-    func testExitDuringInit() throws {
+    @Test func exitDuringInit() throws {
         let emulator = shellRuntime("exit 7")
         defer { try? emulator.syncShutdown() }
         let outcome = try emulator.invoke(function: "function", payload: Array("{}".utf8)).wait()
-        guard case .functionError(let type, let body) = outcome.result else { return XCTFail("\(outcome.result)") }
-        XCTAssertEqual(type, "Runtime.ExitError")
-        XCTAssertTrue(ErrorBody.message(body).hasSuffix("Runtime exited with error: exit status 7"))
+        guard case .functionError(let type, let body) = outcome.result else { Issue.record("\(outcome.result)"); return }
+        #expect(type == "Runtime.ExitError")
+        #expect(ErrorBody.message(body).hasSuffix("Runtime exited with error: exit status 7"))
     }
 
-    func testTimeout() throws {
-        try XCTSkipIf(!FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "needs curl")
+    @Test(.enabled(if: hasCurl, "needs curl"))
+    func timeout() throws {
         let emulator = shellRuntime(loop("sleep 30"), timeout: 0.5)
         defer { try? emulator.syncShutdown() }
         let outcome = try emulator.invoke(function: "function", payload: Array("{}".utf8)).wait()
-        guard case .functionError(let type, let body) = outcome.result else { return XCTFail("\(outcome.result)") }
-        XCTAssertEqual(type, "Sandbox.Timedout")
-        XCTAssertTrue(ErrorBody.message(body).hasSuffix("Task timed out after 0.50 seconds"))
+        guard case .functionError(let type, let body) = outcome.result else { Issue.record("\(outcome.result)"); return }
+        #expect(type == "Sandbox.Timedout")
+        #expect(ErrorBody.message(body).hasSuffix("Task timed out after 0.50 seconds"))
     }
 
-    func testInvalidPayloadAndUnknownFunction() throws {
+    @Test func invalidPayloadAndUnknownFunction() throws {
         let emulator = shellRuntime("exit 0")
         defer { try? emulator.syncShutdown() }
-        XCTAssertThrowsError(try emulator.invoke(function: "function", payload: Array("nope".utf8)).wait()) {
-            XCTAssertEqual(($0 as? ServiceError)?.type, "InvalidRequestContentException")
+        let invalid = #expect(throws: (any Error).self) {
+            try emulator.invoke(function: "function", payload: Array("nope".utf8)).wait()
         }
-        XCTAssertThrowsError(try emulator.invoke(function: "other", payload: Array("{}".utf8)).wait()) {
-            XCTAssertEqual(($0 as? ServiceError)?.status, 404)
+        #expect((invalid as? ServiceError)?.type == "InvalidRequestContentException")
+        let unknown = #expect(throws: (any Error).self) {
+            try emulator.invoke(function: "other", payload: Array("{}".utf8)).wait()
         }
+        #expect((unknown as? ServiceError)?.status == 404)
     }
 }
