@@ -16,7 +16,7 @@ done
 started=$(date +%s)
 
 sam_version=1.170.0
-venv=${SAM_VENV:-.cache/sam-venv}
+venv=$(realpath -m "${SAM_VENV:-.cache/sam-venv}")   # absolute: the tests run sam from other folders
 if ! "$venv/bin/sam" --version 2>/dev/null | grep -qx "SAM CLI, version $sam_version" \
     || ! "$venv/bin/python" -c "import pytest" 2>/dev/null; then
     echo ">> $venv: pip install aws-sam-cli==$sam_version pytest" >&2
