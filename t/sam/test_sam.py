@@ -281,8 +281,9 @@ def test_sam_local_invoke_image(projects, template, tmp_path):
         event.write_text({"hello": '{"name":"sam"}', "streaming": '{"count":2}'}[template])
     p = sam("local", "invoke", "-t", str(built), "-e", str(event), LOGICAL[template], cwd=d)
     assert p.returncode == 0, p.stdout + p.stderr
-    # the runtime's log lines come through the RIE; MemorySize is the template's
-    assert "START RequestId:" in p.stderr and "Memory Size: 256 MB" in p.stderr, p.stderr
+    # the runtime's log lines come through the RIE (its REPORT with the template's MemorySize; START may be
+    # printed before SAM attaches to the container's output, so it is not looked for)
+    assert "REPORT RequestId:" in p.stderr and "Memory Size: 256 MB" in p.stderr, p.stderr
     if template == "hello":
         assert json.loads(p.stdout)["message"] == "Hello, sam!", p.stdout
     elif template == "streaming":
@@ -313,5 +314,5 @@ def test_sam_local_invoke_zip_on_a_provided_stand_in(projects, tmp_path):
     p = sam("local", "invoke", "--skip-pull-image", "-e", str(event), "DemoHello", cwd=d)
     assert p.returncode == 0, p.stdout + p.stderr
     assert f"Mounting {d}/.aws-sam/build/DemoHello as /var/task" in p.stderr, p.stderr
-    assert "START RequestId:" in p.stderr and "Memory Size: 256 MB" in p.stderr, p.stderr
+    assert "REPORT RequestId:" in p.stderr and "Memory Size: 256 MB" in p.stderr, p.stderr
     assert json.loads(p.stdout)["message"] == "Hello, zip!", p.stdout
