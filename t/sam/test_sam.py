@@ -1,6 +1,7 @@
 """AWS SAM CLI on `perl-lambda init` scaffolds: `sam validate --lint`, `sam build` of the zip template (the
 scaffold's Makefile) and of the image template (its Dockerfile, on the Docker engine t/sam/run.sh starts), and
-`sam local invoke` of the built image. Run by t/sam/run.sh, which provides sam, the engine and perl-lambda:base."""
+`sam local invoke` of the built image and of the built zip (on a stand-in for the provided.al2023 image). Run by
+t/sam/run.sh, which provides sam, cpanm, the engine and perl-lambda:base."""
 import gzip
 import io
 import json
@@ -19,7 +20,7 @@ SAM = os.environ.get("SAM_BIN") or shutil.which("sam") or "sam"
 TEMPLATES = ["hello", "psgi", "streaming"]
 LOGICAL = {"hello": "DemoHello", "psgi": "DemoPsgi", "streaming": "DemoStreaming"}
 HOST_ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine())
-# Why the image tests cannot run, set by run.sh (no engine, no perl-lambda:base); empty when they can.
+# Why the tests that need a Docker engine cannot run (set by run.sh: not root, no dockerd); empty when they can.
 NO_ENGINE = os.environ.get("SAM_TEST_NO_ENGINE", "")
 
 
