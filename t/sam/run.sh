@@ -36,7 +36,9 @@ fi
 
 work=$(mktemp -d /var/tmp/perl-lambda-sam.XXXXXX)
 source t/docker/engine.sh
-cleanup() { engine_stop; rm -rf "$work"; }
+# engine_stop's commands may fail (a dockerd already gone); under set -e that would end the trap before the
+# engine's mounts and files are removed
+cleanup() { set +e; engine_stop; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
