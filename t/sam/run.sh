@@ -4,8 +4,8 @@
 # aws-sam-cli (pinned, with pytest) lives in a virtualenv, $SAM_VENV (default .cache/sam-venv), made on first use
 # (about 4 minutes of pip). The image tests run on a private Docker engine (t/docker/engine.sh) with perl-lambda:base
 # built from BIN_DIR by images/build.sh; where no engine can start (not root, no dockerd) they are skipped, saying
-# why. About 7 minutes on 2 cores once the virtualenv exists, most of it the vfs engine copying image layers
-# (perl-lambda:base and :build take about 3 of them).
+# why. 5 to 9 minutes on 2 cores once the virtualenv exists, most of it the vfs engine copying image layers
+# (building perl-lambda:base and :build took 65-175 s, the tests 220-280 s, removing the engine's images up to 2 min).
 # usage: t/sam/run.sh [BIN_DIR] [pytest args...]   (BIN_DIR: release perl-lambda and bootstrap, default .build/release)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
