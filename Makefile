@@ -7,7 +7,7 @@ RIE := .cache/bin/aws-lambda-rie
 PORT ?= 9000
 SWIFT_RELEASE := swift build -c release --static-swift-stdlib
 
-.PHONY: all deps build release run serve test unit-test integration-test emulator-test docker-test packaging-test perl-test fuzz-test fuzz images bench bench-image install-perl-lib clean
+.PHONY: all deps build release run serve test unit-test integration-test emulator-test docker-test sam-test packaging-test perl-test fuzz-test fuzz images bench bench-image install-perl-lib clean
 
 all: release
 
@@ -30,7 +30,7 @@ run: release
 serve: release
 	@KEEP=1 scripts/run-example.sh examples/hello handler.handle $(PORT)
 
-test: unit-test perl-test integration-test emulator-test fuzz-test packaging-test docker-test
+test: unit-test perl-test integration-test emulator-test fuzz-test packaging-test docker-test sam-test
 
 unit-test: deps
 	swift build --build-tests
@@ -73,6 +73,11 @@ packaging-test: release
 # Debian mirror; caches a bookworm rootfs in /var/cache/perl-lambda).
 docker-test: release
 	t/docker/run.sh $(RELEASE)
+
+# AWS SAM CLI on the init scaffolds: sam validate --lint, sam build (zip via the Makefile, image via the Dockerfile
+# under a Docker engine the script starts), sam local invoke; aws-sam-cli is pip-installed in .cache/sam-venv.
+sam-test: release
+	t/sam/run.sh $(RELEASE)
 
 # The base and build images (perl-lambda:base, perl-lambda:build) into the running Docker engine.
 images: release

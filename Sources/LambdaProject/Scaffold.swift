@@ -45,6 +45,9 @@ public struct Scaffold: Sendable {
         self.architecture = architecture
     }
 
+    /// Lambda's architectures (`Architectures` in a SAM template).
+    public static let architectures = ["x86_64", "arm64"]
+
     /// Lambda's name of this machine's architecture.
     public static var hostArchitecture: String {
         #if arch(arm64)
@@ -77,6 +80,7 @@ public struct Scaffold: Sendable {
         files += [
             ScaffoldFile(path: "t/handler.t", contents: handlerTest),
             ScaffoldFile(path: "cpanfile", contents: cpanfile),
+            ScaffoldFile(path: "Makefile", contents: makefile),
             ScaffoldFile(path: "Dockerfile", contents: dockerfile),
             ScaffoldFile(path: ".dockerignore", contents: dockerignore),
             ScaffoldFile(path: "template.yaml", contents: samTemplate(image: false)),
@@ -172,6 +176,7 @@ public struct Scaffold: Sendable {
         """
         .aws-sam
         .git
+        Makefile
         t
 
         """

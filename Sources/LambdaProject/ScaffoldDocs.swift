@@ -9,7 +9,7 @@ extension Scaffold {
         var s = """
             AWSTemplateFormatVersion: "2010-09-09"
             Transform: AWS::Serverless-2016-10-31
-            Description: \(name) - a Perl function on the perl-lambda runtime (\(image ? "container image" : "zip package + runtime layer"))
+            Description: \(name) - a Perl function on the perl-lambda runtime (\(image ? "container image" : "zip package with the runtime bundled"))
 
             # Run locally:  perl-lambda serve --template \(image ? "template-image.yaml" : "template.yaml")
             #               curl -XPOST localhost:9000\(invokePath) -d '{}'
@@ -24,13 +24,10 @@ extension Scaffold {
                 """
         } else {
             s += """
-                # Deploy:       sam deploy --guided --parameter-overrides PerlLambdaLayerArn=arn:aws:lambda:REGION:ACCOUNT:layer:perl-lambda:VERSION
-                # Container image packaging instead of a zip and a layer: template-image.yaml
-
-                Parameters:
-                  PerlLambdaLayerArn:
-                    Type: String
-                    Description: ARN (with version) of the perl-lambda runtime layer, which provides the bootstrap
+                # Deploy:       sam build && sam deploy --guided
+                #               (sam build runs `make build-\(logicalID)` of the Makefile: the cpanfile's dependencies into
+                #               local/, then the function and the perl-lambda runtime as `perl-lambda package` lays them out)
+                # Container image packaging instead: template-image.yaml
 
 
                 """
@@ -54,8 +51,6 @@ extension Scaffold {
                       Runtime: provided.al2023
                       Handler: handler.handle
                       CodeUri: .
-                      Layers:
-                        - !Ref PerlLambdaLayerArn
 
                 """
         }
@@ -86,6 +81,12 @@ extension Scaffold {
                       DockerTag: latest
                       DockerContext: .
                       Dockerfile: Dockerfile
+
+                """
+        } else {
+            s += """
+                    Metadata:
+                      BuildMethod: makefile
 
                 """
         }
@@ -123,7 +124,8 @@ extension Scaffold {
         s += """
             | `t/handler.t` | its unit test |
             | `cpanfile` | CPAN dependencies (installed into `local/`, which the runtime puts on `@INC`) |
-            | `template.yaml` | AWS SAM: zip package on `provided.al2023` with the perl-lambda runtime layer |
+            | `template.yaml` | AWS SAM: zip package on `provided.al2023`, runtime bundled by `sam build` (`Makefile`) |
+            | `Makefile` | `build-\(logicalID)`, which `sam build` runs for `template.yaml` |
             | `template-image.yaml` | AWS SAM: container image built from `Dockerfile` (`FROM perl-lambda:base`) |
 
             ## Test
@@ -173,13 +175,18 @@ extension Scaffold {
 
             ## Deploy
 
-            With the runtime layer (zip package):
+            As a zip on `provided.al2023` (`template.yaml`), with `perl-lambda` on `PATH`:
 
             ```sh
-            sam deploy --guided --parameter-overrides PerlLambdaLayerArn=arn:aws:lambda:REGION:ACCOUNT:layer:perl-lambda:VERSION
+            sam build && sam deploy --guided
             ```
 
-            As a container image (needs the `perl-lambda:base` image):
+            `sam build` runs `make build-\(logicalID)` (`Makefile`): cpanm installs the cpanfile's dependencies into
+            `local/`, then the function, `local/lib/perl5` and the perl-lambda runtime (`bootstrap`, `perl-lambda/`) go to
+            `.aws-sam/build/\(logicalID)/`, as `perl-lambda package` would zip them; no layer is needed. Without cpanm,
+            the build goes on only if every module the cpanfile requires is in perl's core or already in `local/`.
+
+            As a container image (`template-image.yaml`, needs the `perl-lambda:base` image and Docker):
 
             ```sh
             sam build -t template-image.yaml && sam deploy --guided

@@ -24,8 +24,17 @@ struct Init: ParsableCommand {
     @Option(name: .long, help: "The function's name (default: the directory's name); its SAM logical ID is derived from it.")
     var name: String?
 
+    @Option(name: .long, help: "The function's architecture in the SAM templates: x86_64 or arm64 (default: this machine's, \(Scaffold.hostArchitecture)).")
+    var arch: String = Scaffold.hostArchitecture
+
     @Flag(name: .long, help: "Overwrite files that already exist.")
     var force = false
+
+    func validate() throws {
+        guard Scaffold.architectures.contains(arch) else {
+            throw ValidationError("--arch must be \(Scaffold.architectures.joined(separator: " or ")), not '\(arch)'")
+        }
+    }
 
     func run() throws {
         let fm = FileManager.default
@@ -35,7 +44,7 @@ struct Init: ParsableCommand {
             throw CLIError("\(directory) exists and is not a directory")
         }
         let functionName = name ?? Scaffold.functionName(from: dir.lastPathComponent)
-        let scaffold = Scaffold(template: template, name: functionName)
+        let scaffold = Scaffold(template: template, name: functionName, architecture: arch)
         let results: [(path: String, action: Scaffold.WriteAction)]
         do {
             results = try scaffold.write(to: dir.path, force: force)
@@ -54,7 +63,7 @@ struct Init: ParsableCommand {
         let cd = directory == "." ? "" : "\n  cd \(directory)"
         print("""
 
-            \(functionName) (\(template.rawValue)): SAM logical ID \(scaffold.logicalID). Next:\(cd)
+            \(functionName) (\(template.rawValue), \(arch)): SAM logical ID \(scaffold.logicalID). Next:\(cd)
               prove -I\(perlLibHint) t/
               perl-lambda serve --template template.yaml
               curl -XPOST localhost:9000/2015-03-31/functions/\(scaffold.logicalID)/invocations -d '{}'

@@ -14,7 +14,7 @@ import Testing
 @Test(arguments: ScaffoldTemplate.allCases)
 func fileSet(template: ScaffoldTemplate) throws {
     let s = Scaffold(template: template, name: "demo-fn", architecture: "x86_64")
-    var expected = ["handler.pl", "t/handler.t", "cpanfile", "Dockerfile", ".dockerignore", "template.yaml",
+    var expected = ["handler.pl", "t/handler.t", "cpanfile", "Makefile", "Dockerfile", ".dockerignore", "template.yaml",
                     "template-image.yaml", "README.md"]
     if template == .psgi { expected.insert("app.psgi", at: 1) }
     #expect(s.files.map(\.path) == expected)
@@ -54,7 +54,12 @@ func templatesDescribeTheFunction(template: ScaffoldTemplate) throws {
     #expect(zip.warnings.isEmpty, "\(zip.warnings)")
     let mode: String? = ["hello": nil, "psgi": "BUFFERED", "streaming": "RESPONSE_STREAM"][template.rawValue]!
     #expect(f.functionURLInvokeMode == mode)
-    #expect(s.samTemplate(image: false).contains("Layers:\n        - !Ref PerlLambdaLayerArn"))
+    // sam build runs the Makefile's build-Demo target; the built function bundles the runtime, so no layer
+    let zipText = s.samTemplate(image: false)
+    #expect(zipText.contains("      CodeUri: .\n"))
+    #expect(zipText.hasSuffix("\n") && zipText.contains("    Metadata:\n      BuildMethod: makefile\n"))
+    #expect(!zipText.contains("Layers") && !zipText.contains("Parameters"))
+    #expect(zipText.contains("sam build && sam deploy --guided"))
 
     let image = try SAMTemplate.parse(yaml: s.samTemplate(image: true), directory: "/fn")
     let g = try #require(image.function(named: "Demo"))
@@ -62,6 +67,28 @@ func templatesDescribeTheFunction(template: ScaffoldTemplate) throws {
     #expect(g.codeDirectory == "/fn")
     #expect(s.samTemplate(image: true).contains("Dockerfile: Dockerfile"))
     #expect(s.samTemplate(image: true).contains("DockerTag: latest"))
+    #expect(g.architectures == ["arm64"])
+    #expect(!s.samTemplate(image: true).contains("BuildMethod"))
+}
+
+@Test(arguments: ["x86_64", "arm64"])
+func makefileBuildsTheLogicalID(architecture: String) throws {
+    let s = Scaffold(template: .hello, name: "my-fn", architecture: architecture)
+    let text = try #require(s.files.first { $0.path == "Makefile" }?.contents)
+    #expect(text.contains("\nbuild-MyFn:\n"))
+    #expect(text.contains(".PHONY: build-MyFn\n"))
+    #expect(text.contains("ARCHITECTURE ?= \(architecture)\n"))
+    #expect(text.contains("PERL_LAMBDA ?= perl-lambda\n") && text.contains("CPANM ?= cpanm\n"))
+    // make needs a tab before every recipe line: the lines after the target up to the blank line
+    let recipe = text.components(separatedBy: "\nbuild-MyFn:\n")[1].components(separatedBy: "\n\n")[0]
+    let lines = recipe.split(separator: "\n")
+    #expect(lines.count > 5)
+    #expect(lines.allSatisfy { $0.hasPrefix("\t") }, "\(lines.filter { !$0.hasPrefix("\t") })")
+    #expect(recipe.contains(#"$(PERL_LAMBDA) package . $(PACKAGE_FLAGS) --output "$(ARTIFACTS_DIR)/"#))
+    #expect(recipe.contains("--local-lib-contained local --installdeps ."))
+    // the cpanfile check's perl reaches the shell unexpanded by make
+    #expect(text.contains("export CPANFILE_CHECK = $(value cpanfile_check)\n"))
+    #expect(Scaffold.architectures.contains(Scaffold.hostArchitecture))
 }
 
 @Test func writeKeepsExistingFilesUnlessForced() throws {

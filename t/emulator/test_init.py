@@ -1,5 +1,6 @@
 """`perl-lambda init`: every template scaffolds a function that `serve` runs at once, whose unit test passes
-under prove and whose SAM templates pass cfn-lint."""
+under prove, whose SAM templates pass cfn-lint and whose Makefile builds what `sam build` deploys (t/sam/ runs
+the SAM CLI itself)."""
 import json
 import os
 import shutil
@@ -16,7 +17,7 @@ TEMPLATES = ["hello", "psgi", "streaming"]
 PERL_LIB = os.path.join(ROOT, "perl", "lib")
 HAS_PSGI = os.path.exists(os.path.join(PERL_LIB, "AWS", "Lambda", "PSGI.pm"))
 NO_PSGI = "AWS::Lambda::PSGI is not in perl/lib yet (another change adds it); the psgi template cannot run without it"
-FILES = ["handler.pl", "t/handler.t", "cpanfile", "Dockerfile", ".dockerignore", "template.yaml",
+FILES = ["handler.pl", "t/handler.t", "cpanfile", "Makefile", "Dockerfile", ".dockerignore", "template.yaml",
          "template-image.yaml", "README.md"]
 LOGICAL = {"hello": "DemoHello", "psgi": "DemoPsgi", "streaming": "DemoStreaming"}
 
@@ -153,3 +154,39 @@ def test_init_in_current_directory_names_the_function_after_it(tmp_path):
     assert p.returncode == 0, p.stderr
     assert "functions/MyService/invocations" in (d / "README.md").read_text()
     assert "  MyService:\n" in (d / "template.yaml").read_text()
+
+
+def test_makefile_target_builds_a_self_contained_function(projects, tmp_path):
+    """`make build-<LogicalId> ARTIFACTS_DIR=...`, as `sam build` runs it: the function and the bundled runtime,
+    unpacked; the runtime in it serves the function."""
+    src, _ = projects["hello"]
+    d = tmp_path / "copy"
+    shutil.copytree(src, d)
+    p = subprocess.run(["make", "build-DemoHello"], cwd=d, capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and "ARTIFACTS_DIR is not set: run 'sam build', or 'make build-DemoHello ARTIFACTS_DIR=DIR'" in p.stderr
+    art = tmp_path / "artifacts"
+    art.mkdir()
+    p = subprocess.run(["make", "build-DemoHello", f"ARTIFACTS_DIR={art}", f"PERL_LAMBDA={BIN}",
+                        "CPANM=/nonexistent/cpanm"], cwd=d, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "cpanm not found ('/nonexistent/cpanm'), but every module the cpanfile requires is in perl's core" in p.stdout
+    listing = set(os.listdir(art))
+    assert {"bootstrap", "perl-lambda", "handler.pl", "cpanfile"} <= listing, listing
+    assert not listing & {"t", "template.yaml", "template-image.yaml", "Dockerfile", "local", ".perl-lambda-function.zip"}
+    assert os.access(art / "bootstrap", os.X_OK)
+    r = subprocess.run([BIN, "invoke", "--task-root", str(art), "--payload", '{"name":"make"}', "--",
+                        str(art / "bootstrap")], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and json.loads(r.stdout)["message"] == "Hello, make!", r.stdout + r.stderr
+
+
+def test_arch_option_sets_the_templates_architecture(tmp_path):
+    for arch in ("arm64", "x86_64"):
+        d = tmp_path / arch
+        p = init(str(d), "--arch", arch)
+        assert p.returncode == 0 and f"(hello, {arch})" in p.stdout, p.stdout + p.stderr
+        for f in ("template.yaml", "template-image.yaml"):
+            assert f"Architectures:\n        - {arch}\n" in (d / f).read_text(), f
+        assert f"ARCHITECTURE ?= {arch}\n" in (d / "Makefile").read_text()
+    p = init(str(tmp_path / "bad"), "--arch", "sparc")
+    assert p.returncode != 0 and "--arch must be x86_64 or arm64, not 'sparc'" in p.stderr, p.stderr
+    assert not (tmp_path / "bad").exists()
