@@ -5,8 +5,6 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
 use Time::HiRes qw(time sleep);
-use File::Temp ();
-use POSIX ();
 use PerlLambdaTest;
 
 subtest 'classic RIE, the runtime configured with AWS_LAMBDA_MAX_CONCURRENCY=2' => sub {
@@ -72,23 +70,9 @@ subtest 'RIE managed-instances mode: AWS_LAMBDA_MAX_CONCURRENCY=2 seen by the RI
     sleep 0.3;    # let both reach GET /next
 
     # two invokes at once, each sleeping 1 s: with two workers they overlap
-    my $dir = File::Temp::tempdir(CLEANUP => 1);
     my $t0 = time;
-    my @kids;
-    for my $i (1 .. 2) {
-        my $pid = fork // die "fork: $!";
-        if (!$pid) {
-            my $r = $fn->invoke({ sleep => 1 });
-            open my $fh, '>', "$dir/$i" or POSIX::_exit(1);
-            print $fh $r->{status}, "\n", $r->{content};
-            close $fh;
-            POSIX::_exit(0);
-        }
-        push @kids, $pid;
-    }
-    waitpid $_, 0 for @kids;
+    my @res = map { [ $_->{status}, $_->{content} ] } @{ $fn->invoke_concurrently({ sleep => 1 }, { sleep => 1 }) };
     my $elapsed = time - $t0;
-    my @res = map { open my $fh, '<', "$dir/$_" or die; local $/; my ($s, $c) = split /\n/, <$fh>, 2; [ $s, $c ] } 1 .. 2;
     is_deeply [ map { $_->[0] } @res ], [ 200, 200 ], 'both concurrent invokes served' or diag explain \@res;
     my @pids = sort map { (PerlLambdaTest::decode_json_or_undef($_->[1]) // {})->{pid} // 0 } @res;
     is_deeply \@pids, \@workers, 'one by each worker';

@@ -9,8 +9,6 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
 use Time::HiRes qw(time sleep);
-use File::Temp ();
-use POSIX ();
 use PerlLambdaTest;
 
 # the toolchain's backtracer, so the test also fails where the runtime would otherwise find none
@@ -60,24 +58,12 @@ subtest 'AWS_LAMBDA_MAX_CONCURRENCY=10: 9 workers crash, the good invocation suc
     my @workers = PerlLambdaTest::children($boot // 0);
     is scalar(@workers), 10, 'ten workers';
     sleep 0.5;    # let all reach GET /next
-    my $dir = File::Temp::tempdir(CLEANUP => 1);
     my $t0 = time;
-    my @kids;
-    for my $i (0 .. 9) {
-        my $pid = fork // die "fork: $!";
-        if (!$pid) {
-            # the nine crash after a short wait, so all ten are in flight together
-            my $r = $fn->invoke($i == 0 ? { how => 'none', sleep => 0, wait => 1 } : { how => 'kill_SEGV', sleep => 5, before => 0.3 });
-            open my $fh, '>', "$dir/$i" or POSIX::_exit(1);
-            print $fh $r->{status}, "\n", $r->{content};
-            close $fh;
-            POSIX::_exit(0);
-        }
-        push @kids, $pid;
-    }
-    waitpid $_, 0 for @kids;
+    # the nine crash after a short wait, so all ten are in flight together
+    my $res = $fn->invoke_concurrently({ how => 'none', sleep => 0, wait => 1 },
+                                       map { { how => 'kill_SEGV', sleep => 5, before => 0.3 } } 1 .. 9);
     my $took = time - $t0;
-    my @res = map { open my $fh, '<', "$dir/$_" or die; local $/; my ($s, $c) = split /\n/, <$fh>, 2; [ $s, PerlLambdaTest::decode_json_or_undef($c) // $c ] } 0 .. 9;
+    my @res = map { [ $_->{status}, $_->{data} // $_->{content} ] } @$res;
     is_deeply $res[0][1] && $res[0][1]{how}, 'none', 'the good invocation succeeded' or diag explain $res[0];
     my @crashed = grep { ref $_->[1] && ($_->[1]{errorType} // '') eq 'Runtime.ExitError' } @res[1 .. 9];
     is scalar(@crashed), 9, 'each crashed invocation got Runtime.ExitError' or diag explain \@res;

@@ -291,6 +291,31 @@ sub invoke_raw {
     return $res;
 }
 
+# Sends every event at once (one process each) and waits for all answers: [ { status, content, data } ] in order.
+sub invoke_concurrently {
+    my ($self, @events) = @_;
+    my $dir = tempdir('concurrent-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    my @kids;
+    for my $i (0 .. $#events) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            my $r = $self->invoke($events[$i]);
+            open my $fh, '>', "$dir/$i" or POSIX::_exit(1);
+            print $fh $r->{status}, "\n", $r->{content} // '';
+            close $fh;
+            POSIX::_exit(0);
+        }
+        push @kids, $pid;
+    }
+    waitpid $_, 0 for @kids;
+    return [ map {
+        open my $fh, '<', "$dir/$_" or die "no answer for event $_";
+        local $/;
+        my ($status, $content) = split /\n/, <$fh>, 2;
+        { status => $status, content => $content, data => decode_json_or_undef($content) };
+    } 0 .. $#events ];
+}
+
 # The RIE's output so far (bytes).
 sub log {
     my ($self) = @_;
