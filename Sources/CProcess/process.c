@@ -1,12 +1,22 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "include/cprocess.h"
 
 int cproc_die_with_parent(int signal) { return prctl(PR_SET_PDEATHSIG, (unsigned long)signal); }
 
 int cproc_become_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1UL); }
+
+int cproc_pidfd_open(int pid) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    return -1;
+#endif
+}
 
 int cproc_group_death_signal(void) { return SIGRTMIN + 3; }
 

@@ -99,15 +99,11 @@ final class ChildProcess {
         unsafeBitCast($0, to: AddCloseFrom.self)
     }
 
-    /// Calls `handler` with the raw wait status, on a thread of its own, once the process has exited (and what it
-    /// left behind in its group, and adopted orphans from its environment, are killed).
+    /// Calls `handler` with the raw wait status, on the reaper's thread (`ChildReaper`), once the process has exited
+    /// (and what it left behind in its group, and adopted orphans from its environment, are killed).
     func whenExited(_ handler: @escaping @Sendable (Int32) -> Void) {
         let pid = self.pid, marker = self.marker
-        Thread.detachNewThread {
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 {
-                if errno != EINTR { status = -1; break }
-            }
+        ChildReaper.shared.watch(pid) { status in
             Orphans.finished(pid)
             _ = Glibc.kill(-pid, SIGKILL)   // what is left of its process group
             Orphans.killAdopted(marker: marker)

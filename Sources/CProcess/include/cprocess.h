@@ -17,4 +17,7 @@ int cproc_group_death_signal(void);
 /// Refuses (returns -1) unless this process leads its group, so it never reaches a shell's group.
 int cproc_kill_group_on(int signal);
 
+/// pidfd_open(2): a file descriptor that becomes readable when process `pid` exits (Linux 5.3+); -1 on failure.
+int cproc_pidfd_open(int pid);
+
 #endif
