@@ -122,8 +122,9 @@ struct ImageBuildCommand: ParsableCommand {
         let missing = RuntimeImages.missing(needed, exists: docker.imageExists)
         guard !missing.isEmpty else { return }
         let bootstrap = FunctionOptions.besideExecutable("bootstrap")
-        let images = RuntimeImages(bootstrap: bootstrap, cli: FunctionOptions.besideExecutable("perl-lambda"),
-                                   buildArguments: extra)
+        // this very program goes into the image as /usr/local/bin/perl-lambda, whatever it is called here
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let images = RuntimeImages(bootstrap: bootstrap, cli: me, buildArguments: extra)
         for image in missing {
             guard image != RuntimeImages.base || FileManager.default.isExecutableFile(atPath: bootstrap) else {
                 throw RuntimeImages.noBootstrap(image, at: bootstrap)
