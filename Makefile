@@ -89,7 +89,7 @@ bench: release
 bench-image: release
 	bench/image.sh $(RELEASE)
 
-# Installs the runtime's Perl modules (AWS::Lambda, ::Context, ::ResponseWriter, ::PSGI) so handlers can be
+# Installs the runtime's Perl modules (AWS::Lambda, ::Context, ::ResponseWriter, ::PSGI, ::Bootstrap) so handlers can be
 # unit-tested with plain perl: make install-perl-lib PREFIX=/usr/local/lib/site_perl
 PREFIX ?= $(shell perl -MConfig -e 'print $$Config{installsitelib}')
 install-perl-lib:

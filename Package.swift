@@ -77,11 +77,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // images/'s Dockerfiles and entrypoint, compiled into perl-lambda (image build makes missing base images).
+        .target(name: "CImageFiles"),
         // Function projects: scaffolding (init), SAM templates, zip/layer packaging, container images.
         .target(
             name: "LambdaProject",
             dependencies: [
-                "LambdaWire",
+                "LambdaWire", "CImageFiles",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Logging", package: "swift-log"),

@@ -38,11 +38,15 @@ RUN set -eu; \
 COPY . /ctx/
 WORKDIR /ctx/src
 ENV PATH=/ctx/swift/usr/bin:$PATH
+# /out is laid out as the final image's tree (one COPY there): the binaries in /usr/local/bin and the runtime's
+# Perl modules (AWS::Lambda, ::Bootstrap for Dockerfiles whose ENTRYPOINT is `perl -MAWS::Lambda::Bootstrap`)
+# in the perl's site directory, so plain perl finds them too.
 RUN swift build -c release --static-swift-stdlib --product bootstrap \
-    && install -D -m 0755 .build/release/bootstrap /out/bootstrap \
-    && if [ -x /ctx/prebuilt/perl-lambda ]; then install -m 0755 /ctx/prebuilt/perl-lambda /out/perl-lambda; \
+    && install -D -m 0755 .build/release/bootstrap /out/usr/local/bin/bootstrap \
+    && if [ -x /ctx/prebuilt/perl-lambda ]; then install -m 0755 /ctx/prebuilt/perl-lambda /out/usr/local/bin/perl-lambda; \
        else swift build -c release --static-swift-stdlib --product perl-lambda \
-            && install -m 0755 .build/release/perl-lambda /out/perl-lambda; fi
+            && install -m 0755 .build/release/perl-lambda /out/usr/local/bin/perl-lambda; fi \
+    && site=/out$(perl -MConfig -e 'print $Config{installsitelib}') && mkdir -p "$site" && cp -R perl/lib/AWS "$site/"
 
 FROM ${RUNTIME_IMAGE}
 # provided:al2023 has no perl and Debian's slim images only perl-base: then install libperl and the core modules
@@ -52,7 +56,7 @@ RUN set -eu; \
         if command -v dnf >/dev/null; then dnf install -y perl-libs perl-interpreter && dnf clean all; \
         else apt-get update && apt-get install -y --no-install-recommends perl && apt-get clean && rm -rf /var/lib/apt/lists/*; fi; \
     fi
-COPY --from=builder /out/bootstrap /out/perl-lambda /usr/local/bin/
+COPY --from=builder /out/ /
 COPY lambda-entrypoint.sh /lambda-entrypoint.sh
 # a perl built with -Duseshrplib keeps libperl.so in its CORE dir, off the loader's path: register it
 RUN d=$(perl -MConfig -e 'print "$Config{archlibexp}/CORE"'); \

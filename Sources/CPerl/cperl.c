@@ -251,7 +251,8 @@ int cperl_run_main(int argc, char **argv) {
 
 // ---- handler loading, invocation, eval ----
 
-cperl_status cperl_load_handler(cperl_interp *ip, const char *task_root, const char *handler, cperl_outcome *out) {
+cperl_status cperl_load_handler(cperl_interp *ip, const char *task_root, const char *file, const char *function,
+                                cperl_outcome *out) {
     dTHXa(ip->perl);
     PERL_SET_CONTEXT(ip->perl);
     cperl_status status = CPERL_OK;
@@ -260,7 +261,8 @@ cperl_status cperl_load_handler(cperl_interp *ip, const char *task_root, const c
     SAVETMPS;
     PUSHMARK(SP);
     XPUSHs(sv_2mortal(newSVpv(task_root, 0)));
-    XPUSHs(sv_2mortal(newSVpv(handler, 0)));
+    XPUSHs(file ? sv_2mortal(newSVpv(file, 0)) : &PL_sv_undef);
+    XPUSHs(function ? sv_2mortal(newSVpv(function, 0)) : &PL_sv_undef);
     PUTBACK;
     I32 count = 0;
     int code = 0;

@@ -19,6 +19,11 @@ static const char aws_lambda_response_writer[] = {
 static const char aws_lambda_psgi[] = {
 #embed "../../perl/lib/AWS/Lambda/PSGI.pm"
 };
+// AWS::Lambda's entry point for Dockerfiles that run `perl -MAWS::Lambda::Bootstrap`; embedded so that a handler's
+// `use AWS::Lambda::Bootstrap` inside this bootstrap loads it, not another copy with prerequisites, and is harmless
+static const char aws_lambda_bootstrap[] = {
+#embed "../../perl/lib/AWS/Lambda/Bootstrap.pm"
+};
 static const char perl_lambda_host[] = {
 #embed "../../perl/runtime/PerlLambda/Host.pm"
 };
@@ -28,6 +33,7 @@ static const cperl_module modules[] = {
     {"AWS/Lambda/Context.pm", aws_lambda_context, sizeof aws_lambda_context},
     {"AWS/Lambda/ResponseWriter.pm", aws_lambda_response_writer, sizeof aws_lambda_response_writer},
     {"AWS/Lambda/PSGI.pm", aws_lambda_psgi, sizeof aws_lambda_psgi},
+    {"AWS/Lambda/Bootstrap.pm", aws_lambda_bootstrap, sizeof aws_lambda_bootstrap},
     {"PerlLambda/Host.pm", perl_lambda_host, sizeof perl_lambda_host},
 };
 

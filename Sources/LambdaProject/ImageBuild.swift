@@ -1,4 +1,5 @@
 import Foundation
+import LambdaWire
 
 /// `perl-lambda image build`: a function folder (handler + optional cpanfile and vendored local/) → a
 /// container image on the perl-lambda base image. With a cpanfile, the dependencies are installed in a
@@ -82,7 +83,7 @@ public struct ImageBuild {
     /// The shared libraries the function's XS modules need beyond the runtime's come along (`FunctionLibraries`).
     @discardableResult
     public func writeContext(runtime: [PackageEntry], to dir: URL) throws -> FunctionLibraries {
-        let function = try FunctionPackage(directory: directory).entries()
+        let function = try FunctionPackage(directory: directory, handler: try? HandlerName(parsing: handler)).entries()
         let libraries = try FunctionLibraries.collect(for: function, runtimeLibraries: LayerPackage.libraryNames(in: runtime))
         for e in function + libraries.entries {
             try e.write(under: dir.appendingPathComponent(Self.functionFolder))
@@ -98,12 +99,13 @@ public struct ImageBuild {
         guard fm.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
             throw ImageError("'\(directory.path)' is not a directory")
         }
-        guard let dot = handler.firstIndex(of: "."), dot != handler.startIndex, handler.index(after: dot) != handler.endIndex else {
-            throw ImageError("invalid handler '\(handler)': expected FILE.FUNCTION (e.g. handler.handle)")
+        let name: HandlerName
+        do { name = try HandlerName(parsing: handler) } catch { throw ImageError("\(error) (pass --handler)") }
+        guard let file = name.relativeFile else {
+            throw ImageError("the handler \(handler) is outside the image's /var/task: name a file in '\(directory.path)'")
         }
-        let file = String(handler[..<dot]) + ".pl"
         guard fm.fileExists(atPath: directory.appendingPathComponent(file).path) else {
-            throw ImageError("no \(file) in '\(directory.path)' for handler \(handler) (pass --handler FILE.FUNCTION)")
+            throw ImageError("no \(file) in '\(directory.path)' for the handler \(handler) (pass --handler FILE.FUNCTION or --handler FILE.psgi)")
         }
     }
 
@@ -147,6 +149,11 @@ public struct Docker {
             let detail = err.split(separator: "\n").first.map { ": \($0)" } ?? ""
             throw ImageError("the Docker daemon is not running\(host)\(detail) (start it: dockerd, or systemctl start docker)")
         }
+    }
+
+    /// Whether the engine has the image (no pull).
+    public func imageExists(_ image: String) -> Bool {
+        (try? run(["image", "inspect", image], quiet: true)) == 0
     }
 
     /// The image's size in bytes (`docker image inspect`).

@@ -1,4 +1,5 @@
 import Foundation
+import LambdaWire
 
 /// The .zip of a function for Lambda's `provided.al2023` (or `provided.al2`) OS-only runtime:
 ///
@@ -18,14 +19,18 @@ public struct FunctionPackage {
     public var runtime: [PackageEntry]
     /// Files never packed, relative to `directory` (the output zip when it lies inside).
     public var exclude: Set<String> = []
+    /// The function's handler, when known: its file must be packed. Without it, some top-level file a handler
+    /// can name (`*.pl`, `*.psgi`) must be.
+    public var handler: HandlerName?
 
     public static let excludedNames: Set<String> = [
         "t", "Dockerfile", "cpanfile.snapshot", "samconfig.toml", "samconfig.yaml", "node_modules", "__pycache__",
     ]
 
-    public init(directory: URL, runtime: [PackageEntry] = []) {
+    public init(directory: URL, runtime: [PackageEntry] = [], handler: HandlerName? = nil) {
         self.directory = directory.standardizedFileURL
         self.runtime = runtime
+        self.handler = handler
     }
 
     public func entries() throws -> [PackageEntry] {
@@ -36,8 +41,14 @@ public struct FunctionPackage {
         }
         var entries: [PackageEntry] = []
         try walk("", into: &entries)
-        guard entries.contains(where: { !$0.path.contains("/") && $0.path.hasSuffix(".pl") }) else {
-            throw PackageError("no handler file (*.pl) in '\(directory.path)'")
+        if let handler {
+            guard let file = handler.relativeFile, entries.contains(where: { $0.path == file }) else {
+                throw PackageError("no \(handler.file) in '\(directory.path)' for the handler \(handler)")
+            }
+        } else {
+            guard entries.contains(where: { !$0.path.contains("/") && HandlerName.loads($0.path) }) else {
+                throw PackageError("no handler file (*.pl or *.psgi) in '\(directory.path)'")
+            }
         }
         let runtimeNames = Set(runtime.map { String($0.path.prefix { $0 != "/" }) })
         if let clash = entries.lazy.map({ String($0.path.prefix { $0 != "/" }) }).first(where: runtimeNames.contains) {

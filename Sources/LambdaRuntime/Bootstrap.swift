@@ -9,12 +9,13 @@ import PerlBridge
 /// the Runtime API, in one process or (AWS_LAMBDA_MAX_CONCURRENCY=N) in N worker processes forked after init.
 public enum Bootstrap {
     public static let usage = """
-    usage: bootstrap [FILE.FUNCTION]
+    usage: bootstrap [FILE.FUNCTION | FILE.psgi]
            bootstrap --script FILE [ARGS...]   run a Perl script with the runtime's modules (tests, benchmarks)
            bootstrap --version | --help
 
     Serves AWS Lambda's Runtime API (AWS_LAMBDA_RUNTIME_API) with a Perl handler: FILE.pl in
-    LAMBDA_TASK_ROOT, FUNCTION in package main (or fully qualified). The handler defaults to _HANDLER.
+    LAMBDA_TASK_ROOT, FUNCTION in package main (or package-qualified), or a PSGI app file. The handler
+    defaults to _HANDLER.
     Handlers written for AWS::Lambda (p5-aws-lambda) run unchanged.
     """
     public static let version = "perl-lambda bootstrap 0.1.0"

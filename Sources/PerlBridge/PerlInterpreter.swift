@@ -68,10 +68,17 @@ public final class PerlInterpreter {
 
     deinit { cperl_destroy(raw) }
 
-    /// `require`s the handler file and looks up its function (`FILE.FUNC`).
+    /// `require`s the handler file and looks up its function (`HandlerName`'s grammar: `FILE.FUNCTION` or a
+    /// `.psgi` file). An invalid handler string is an init error like a missing file.
     public func loadHandler(taskRoot: String, handler: String) -> PerlOutcome {
         var out = cperl_outcome()
-        let status = cperl_load_handler(raw, taskRoot, handler, &out)
+        let status: cperl_status
+        do {
+            let name = try HandlerName(parsing: handler)
+            status = cperl_load_handler(raw, taskRoot, name.file, name.function, &out)
+        } catch {
+            status = cperl_load_handler(raw, taskRoot, nil, "\(error)", &out)
+        }
         return Self.outcome(status, &out)
     }
 

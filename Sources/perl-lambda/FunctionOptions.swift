@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LambdaEmulator
+import LambdaWire
 import Logging
 
 /// Options that describe the function to run; shared by `serve` and `invoke`.
@@ -71,6 +72,7 @@ struct FunctionOptions: ParsableArguments {
             environment[String(kv[0])] = String(kv[1])
         }
         let runtime: [String]
+        if command.isEmpty { try Self.checkHandler(handler ?? "handler.handle") }
         if command.isEmpty {
             let path = bootstrap ?? Self.besideExecutable("bootstrap")
             guard fm.isExecutableFile(atPath: path) else {
@@ -85,6 +87,12 @@ struct FunctionOptions: ParsableArguments {
         return FunctionConfiguration(name: functionName, handler: handler ?? "handler.handle", taskRoot: root,
                                      command: runtime, isOurBootstrap: command.isEmpty, timeout: timeout, memoryMB: memory, concurrency: concurrency,
                                      region: region, environment: environment)
+    }
+
+    /// A handler the bootstrap would refuse is refused before anything starts (`-- COMMAND` runtimes have their own
+    /// grammar). A missing file is left to the bootstrap's init error: `serve --watch` may be waiting for it.
+    static func checkHandler(_ handler: String) throws {
+        do { _ = try HandlerName(parsing: handler) } catch { throw CLIError("\(error)") }
     }
 
     static func besideExecutable(_ name: String) -> String {

@@ -17,7 +17,11 @@ struct ImageBuildCommand: ParsableCommand {
             DIR holds the handler file and optionally a cpanfile and vendored local/lib/perl5. With a cpanfile, \
             `cpanm --installdeps -L local .` runs in a build stage FROM the matching build image (BASE with tag \
             `build` for `base`), so XS modules compile against the perl the function runs with; the final image \
-            is BASE plus /var/task. Needs a running Docker daemon.
+            is BASE plus /var/task. Needs a running Docker daemon. When the engine lacks perl-lambda:base (or \
+            perl-lambda:build, for a cpanfile), they are built first, once, from the `bootstrap` and `perl-lambda` \
+            beside this program and \(RuntimeImages.osBase) (as images/build.sh does). Extra `docker build` \
+            arguments (--docker-arg, and the words of DOCKER_BUILD_ARGS) reach every build, e.g. --network host \
+            on engines started with --iptables=false.
             --bundle-runtime builds on an OS-only base instead (default \(ImageBuild.osOnlyBase)): the runtime \
             of `perl-lambda package --layer` (its own perl, libperl and C library) goes to /opt and the base \
             image's /var/runtime/bootstrap points at it; its entrypoint then runs the function (locally under the \
@@ -48,7 +52,7 @@ struct ImageBuildCommand: ParsableCommand {
     @Option(name: .long, help: "The image that installs the cpanfile's modules (default: derived from --base).")
     var buildImage: String?
 
-    @Option(name: .long, help: "The handler, FILE.FUNCTION (the image's CMD).")
+    @Option(name: .long, help: "The handler, FILE.FUNCTION or FILE.psgi (the image's CMD).")
     var handler: String = "handler.handle"
 
     @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("An extra `docker build` argument (repeatable), e.g. --docker-arg=--network=host.", valueName: "ARG"))
@@ -71,6 +75,9 @@ struct ImageBuildCommand: ParsableCommand {
             let scratch = fm.temporaryDirectory.appendingPathComponent("perl-lambda-image-\(getpid())")
             try fm.createDirectory(at: scratch, withIntermediateDirectories: true)
             defer { try? fm.removeItem(at: scratch) }
+            let extra = (ProcessInfo.processInfo.environment["DOCKER_BUILD_ARGS"] ?? "")
+                .split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init) + dockerArg
+            try makeMissingImages(for: build, docker: docker, scratch: scratch, extra: extra)
             let dockerfile = scratch.appendingPathComponent("Dockerfile")
             try Data(build.dockerfile().utf8).write(to: dockerfile)
             var context: URL?
@@ -82,13 +89,8 @@ struct ImageBuildCommand: ParsableCommand {
             }
             print(">> building \(build.tag) from \(build.directory.path) on \(build.base)"
                   + (build.hasCpanfile ? " (cpanfile: installing dependencies in \(build.buildImage))" : ""))
-            let arguments = build.buildArguments(dockerfilePath: dockerfile.path, context: context, extra: dockerArg)
-            let status = try docker.run(arguments) { line in
-                guard !line.hasPrefix(" ---> ") && !line.hasPrefix("Removing intermediate") && !line.isEmpty else { return }
-                guard !line.contains("legacy builder is deprecated"), !line.hasPrefix("            ") else { return }
-                print("   " + line)
-                fflush(stdout)
-            }
+            let arguments = build.buildArguments(dockerfilePath: dockerfile.path, context: context, extra: extra)
+            let status = try docker.run(arguments, lineHandler: Self.showBuildLine)
             guard status == 0 else {
                 throw ImageError("docker build failed (status \(status)); the Dockerfile was:\n" + build.dockerfile())
             }
@@ -102,6 +104,38 @@ struct ImageBuildCommand: ParsableCommand {
             throw CLIError(error.description)
         } catch let error as PackageError {
             throw CLIError(error.description)
+        }
+    }
+
+    /// docker build's output, indented, without its per-step noise.
+    static func showBuildLine(_ line: String) {
+        guard !line.hasPrefix(" ---> ") && !line.hasPrefix("Removing intermediate") && !line.isEmpty else { return }
+        guard !line.contains("legacy builder is deprecated"), !line.hasPrefix("            ") else { return }
+        print("   " + line)
+        fflush(stdout)
+    }
+
+    /// A fresh engine has only the OS image: perl-lambda:base (and :build, for a cpanfile) are built from the
+    /// binaries beside this program before the function's image, so one command still goes from a folder to an image.
+    func makeMissingImages(for build: ImageBuild, docker: Docker, scratch: URL, extra: [String]) throws {
+        let needed = [build.base] + (build.hasCpanfile ? [build.buildImage] : [])
+        let missing = RuntimeImages.missing(needed, exists: docker.imageExists)
+        guard !missing.isEmpty else { return }
+        let bootstrap = FunctionOptions.besideExecutable("bootstrap")
+        // this very program goes into the image as /usr/local/bin/perl-lambda, whatever it is called here
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let images = RuntimeImages(bootstrap: bootstrap, cli: me, buildArguments: extra)
+        for image in missing {
+            guard image != RuntimeImages.base || FileManager.default.isExecutableFile(atPath: bootstrap) else {
+                throw RuntimeImages.noBootstrap(image, at: bootstrap)
+            }
+            print(">> building \(image) (once)" + (image == RuntimeImages.base ? " from \(bootstrap) on \(RuntimeImages.osBase)" : ""))
+            fflush(stdout)
+            let arguments = try images.prepare(image, in: scratch.appendingPathComponent(image == RuntimeImages.base ? "base" : "build"))
+            let status = try docker.run(arguments, lineHandler: Self.showBuildLine)
+            guard status == 0 else {
+                throw RuntimeImages.failure(image, status: status, osBasePresent: docker.imageExists(RuntimeImages.osBase))
+            }
         }
     }
 }

@@ -16,7 +16,7 @@ struct Invoke: ParsableCommand {
 
     @OptionGroup var function: FunctionOptions
 
-    @Argument(help: "The handler, FILE.FUNCTION (default: handler.handle).")
+    @Argument(help: "The handler, FILE.FUNCTION or FILE.psgi (default: handler.handle).")
     var handler: String?
 
     @Argument(help: ArgumentHelp("`-` reads the event from stdin.", valueName: "-"))

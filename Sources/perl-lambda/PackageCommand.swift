@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LambdaProject
+import LambdaWire
 
 struct PackageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,6 +33,9 @@ struct PackageCommand: ParsableCommand {
     @Flag(name: .long, help: "Package the runtime as a layer (unpacked under /opt) instead of a function.")
     var layer = false
 
+    @Option(name: .long, help: "The function's handler (FILE.FUNCTION or FILE.psgi): its file must be in the zip (default: any top-level *.pl or *.psgi).")
+    var handler: String?
+
     @Flag(name: .long, help: "Leave the runtime (bootstrap, perl-lambda/) out of the function zip: it comes from a layer.")
     var noBootstrap = false
 
@@ -51,6 +55,9 @@ struct PackageCommand: ParsableCommand {
             } else {
                 let dir = URL(fileURLWithPath: directory, relativeTo: cwd).standardizedFileURL
                 var package = FunctionPackage(directory: dir)
+                if let handler {
+                    do { package.handler = try HandlerName(parsing: handler) } catch { throw CLIError("\(error)") }
+                }
                 if !noBootstrap { package.runtime = try runtime.entries(in: "perl-lambda") }
                 if out.path.hasPrefix(dir.path + "/") { package.exclude.insert(String(out.path.dropFirst(dir.path.count + 1))) }
                 entries = try package.entries()

@@ -39,7 +39,7 @@ struct Serve: ParsableCommand {
 
     @OptionGroup(title: "HTTP front door") var http: FrontDoorOptions
 
-    @Argument(help: "The handler, FILE.FUNCTION (default: handler.handle).")
+    @Argument(help: "The handler, FILE.FUNCTION or FILE.psgi (default: handler.handle).")
     var handler: String?
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp("A Runtime API client to run instead of the bootstrap.",
@@ -153,6 +153,9 @@ extension Serve {
             var c = base
             c.name = f.logicalID
             c.handler = f.handler ?? "handler.handle"
+            if command.isEmpty {
+                do { _ = try HandlerName(parsing: c.handler) } catch { throw CLIError("\(template): \(f.logicalID): \(error)") }
+            }
             c.taskRoot = f.codeDirectory
             c.timeout = f.timeout ?? base.timeout
             c.memoryMB = f.memorySize ?? base.memoryMB

@@ -101,3 +101,105 @@ private func folder(_ files: [String: String]) throws -> URL {
     let mode = try FileManager.default.attributesOfItem(atPath: ctx.path + "/perl-lambda-runtime/bootstrap")[.posixPermissions]
     #expect((mode as? NSNumber)?.intValue == 0o755)
 }
+
+/// README: a .psgi file can be the handler (`CMD ["app.psgi"]`); `image build` used to look for app.pl.
+@Test func psgiHandlerIsTheImagesCMD() throws {
+    let b = ImageBuild(directory: try folder(["app.psgi": "sub { [200, [], ['ok']] };"]), handler: "app.psgi")
+    try b.validate()
+    #expect(b.dockerfile().hasSuffix("COPY . /var/task/\nCMD [\"app.psgi\"]\n"))
+    let missing = ImageBuild(directory: try folder(["handler.pl": "1;"]), handler: "web/app.psgi")
+    #expect(throws: ImageError.self) { try missing.validate() }
+    do { try missing.validate() } catch {
+        #expect("\(error)".hasPrefix("no web/app.psgi in '"), "\(error)")
+    }
+    let outside = ImageBuild(directory: try folder(["handler.pl": "1;"]), handler: "/srv/app.psgi")
+    do { try outside.validate(); Issue.record("an absolute .psgi path is outside the image's /var/task") } catch {
+        #expect("\(error)".contains("outside the image's /var/task"), "\(error)")
+    }
+}
+
+@Test func bundledContextHoldsAPSGIOnlyFunction() throws {
+    let dir = try folder(["app.psgi": "sub { [200, [], ['ok']] };"])
+    let ctx = FileManager.default.temporaryDirectory.appendingPathComponent("ctx-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: ctx) }
+    try ImageBuild(directory: dir, handler: "app.psgi", bundlesRuntime: true).writeContext(runtime: [], to: ctx)
+    #expect(FileManager.default.fileExists(atPath: ctx.appendingPathComponent("function/app.psgi").path))
+}
+
+@Test func invalidHandlerNamesTheGrammar() throws {
+    let bad = ImageBuild(directory: try folder(["handler.pl": "1;"]), handler: "handler")
+    do { try bad.validate(); Issue.record("expected an error") } catch {
+        #expect("\(error)" == "invalid handler 'handler': expected FILE.FUNCTION (e.g. handler.handle) or a .psgi file (e.g. app.psgi) (pass --handler)")
+    }
+}
+
+// MARK: perl-lambda:base and :build on an engine that lacks them
+
+@Test func missingRuntimeImagesInBuildOrder() {
+    let none: (String) -> Bool = { _ in false }
+    let all: (String) -> Bool = { _ in true }
+    let onlyBase: (String) -> Bool = { $0 == RuntimeImages.base }
+    #expect(RuntimeImages.missing(["perl-lambda:base"], exists: none) == ["perl-lambda:base"])
+    #expect(RuntimeImages.missing(["perl-lambda:base", "perl-lambda:build"], exists: none) == ["perl-lambda:base", "perl-lambda:build"])
+    #expect(RuntimeImages.missing(["perl-lambda:base", "perl-lambda:build"], exists: onlyBase) == ["perl-lambda:build"])
+    #expect(RuntimeImages.missing(["perl-lambda:base", "perl-lambda:build"], exists: all) == [])
+    // --bundle-runtime with a cpanfile: build needs base even though the function's base is provided:al2023
+    #expect(RuntimeImages.missing([ImageBuild.osOnlyBase, "perl-lambda:build"], exists: none) == ["perl-lambda:base", "perl-lambda:build"])
+    // other images are docker's to pull
+    #expect(RuntimeImages.missing(["acme/perl:base", "acme/perl:build"], exists: none) == [])
+}
+
+/// images/ in this checkout: what perl-lambda compiles in must be these files, byte for byte.
+private func repoImagesFile(_ name: String) throws -> Data {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return try Data(contentsOf: root.appendingPathComponent("images/" + name))
+}
+
+private func script(_ text: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("fake-\(UUID().uuidString)").path
+    try Data(("#!/bin/sh\n" + text + "\n").utf8).write(to: URL(fileURLWithPath: path))
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+    return path
+}
+
+@Test func baseImageContextFromTheBinariesBesidePerlLambda() throws {
+    // a stand-in bootstrap: answers `--script FILE` with the perl version, as the real one does for the script
+    let bootstrap = try script(#"[ "$1" = --script ] && [ -f "$2" ] && printf 5.36.0"#)
+    let cli = try script("echo cli")
+    let images = RuntimeImages(bootstrap: bootstrap, cli: cli, buildArguments: ["--network", "host"])
+    #expect(try images.perlVersion() == "5.36.0")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("base-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let args = try images.prepare(RuntimeImages.base, in: dir)
+    #expect(args == ["build", "-f", dir.appendingPathComponent("base.Dockerfile").path, "-t", "perl-lambda:base",
+                     "--network", "host", "--build-arg", "BASE_IMAGE=debian:bookworm-slim",
+                     "--build-arg", "PERL_VERSION=5.36.0", dir.path])
+    #expect(try Data(contentsOf: dir.appendingPathComponent("base.Dockerfile")) == repoImagesFile("base.Dockerfile"))
+    #expect(try Data(contentsOf: dir.appendingPathComponent("lambda-entrypoint.sh")) == repoImagesFile("lambda-entrypoint.sh"))
+    #expect(FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("lambda-entrypoint.sh").path))
+    #expect(FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("bin/bootstrap").path))
+    #expect(try String(contentsOf: dir.appendingPathComponent("bin/perl-lambda"), encoding: .utf8).hasSuffix("echo cli\n"))
+
+    let build = FileManager.default.temporaryDirectory.appendingPathComponent("build-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: build) }
+    #expect(try images.prepare(RuntimeImages.build, in: build)
+            == ["build", "-f", build.appendingPathComponent("build.Dockerfile").path, "-t", "perl-lambda:build",
+                "--network", "host", "--build-arg", "BASE_IMAGE=perl-lambda:base", build.path])
+    #expect(try Data(contentsOf: build.appendingPathComponent("build.Dockerfile")) == repoImagesFile("build.Dockerfile"))
+}
+
+@Test func bootstrapThatDoesNotRunIsAClearError() throws {
+    let broken = try script("echo 'error while loading shared libraries: libperl.so.5.36' >&2; exit 127")
+    do { _ = try RuntimeImages(bootstrap: broken, cli: broken).perlVersion(); Issue.record("expected an error") } catch {
+        #expect("\(error)" == "cannot tell which perl \(broken) embeds (it does not run here: error while loading shared libraries: libperl.so.5.36)")
+    }
+}
+
+@Test func runtimeImageFailuresSayWhatToRun() {
+    #expect(RuntimeImages.failure("perl-lambda:base", status: 1, osBasePresent: false).description
+            .contains("`docker pull debian:bookworm-slim`"))
+    let network = RuntimeImages.failure("perl-lambda:build", status: 1, osBasePresent: true).description
+    #expect(network.contains("DOCKER_BUILD_ARGS=\"--network host\"") && network.contains("images/build.sh"))
+    #expect(RuntimeImages.noBootstrap("perl-lambda:base", at: "/x/bootstrap").description
+            .hasPrefix("perl-lambda:base is not in the Docker engine and there is no bootstrap at /x/bootstrap"))
+}

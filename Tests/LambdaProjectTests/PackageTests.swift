@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ZIPFoundation
+import LambdaWire
 @testable import LambdaProject
 
 /// A function folder in a fresh temporary directory, with files the package must include and leave out.
@@ -90,6 +91,44 @@ private func makeFunction() throws -> (dir: URL, runtime: [PackageEntry]) {
     #expect(throws: PackageError.self) {
         try FunctionPackage(directory: dir.appendingPathComponent("missing")).entries()
     }
+}
+
+/// A folder with the given files, in a fresh temporary directory.
+private func folder(_ files: [String: String]) throws -> URL {
+    let fm = FileManager.default
+    let dir = fm.temporaryDirectory.appendingPathComponent("pl-pkg-\(UUID().uuidString)")
+    for (path, text) in files {
+        let url = dir.appendingPathComponent(path)
+        try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+    }
+    return dir
+}
+
+/// The description of the PackageError `body` throws (nil when it throws none).
+private func packageError(_ body: () throws -> Any) -> String? {
+    do { _ = try body(); return nil } catch { return (error as? PackageError)?.description ?? "\(error)" }
+}
+
+/// README: a .psgi file can be the handler; such a function has no *.pl at all.
+@Test func psgiOnlyFunctionIsPackaged() throws {
+    let dir = try folder(["app.psgi": "sub { [200, [], ['ok']] };\n", "lib/My/App.pm": "package My::App; 1;\n"])
+    defer { try? FileManager.default.removeItem(at: dir) }
+    #expect(try FunctionPackage(directory: dir).entries().map(\.path).sorted() == ["app.psgi", "lib/My/App.pm"])
+    let handler = try HandlerName(parsing: "app.psgi")
+    #expect(try FunctionPackage(directory: dir, handler: handler).entries().map(\.path).contains("app.psgi"))
+}
+
+@Test func theHandlersFileMustBePacked() throws {
+    let dir = try folder(["handler.pl": "1;\n", "lib/api.pl": "1;\n", "a.b.pl": "1;\n"])
+    defer { try? FileManager.default.removeItem(at: dir) }
+    #expect(try FunctionPackage(directory: dir, handler: HandlerName(parsing: "lib/api.run")).entries().count == 3)
+    #expect(packageError { try FunctionPackage(directory: dir, handler: HandlerName(parsing: "app.psgi")).entries() } == "no app.psgi in '\(dir.path)' for the handler app.psgi")
+    #expect(packageError { try FunctionPackage(directory: dir, handler: HandlerName(parsing: "other.handle")).entries() } == "no other.pl in '\(dir.path)' for the handler other.handle")
+    // a.b.pl is no handler's file (the handler splits at its first dot), lib/api.pl needs a handler naming it
+    let noEntry = try folder(["a.b.pl": "1;\n", "lib/api.pl": "1;\n", "README.md": "x\n"])
+    defer { try? FileManager.default.removeItem(at: noEntry) }
+    #expect(packageError { try FunctionPackage(directory: noEntry).entries() } == "no handler file (*.pl or *.psgi) in '\(noEntry.path)'")
 }
 
 @Test func duplicatePathsAndEscapesAreRejected() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import LambdaWire
 import PerlBridge
 import Testing
 
@@ -103,11 +104,24 @@ struct LoadHandlerTests {
         #expect(message.hasPrefix("handler \(name) is not found"), "\(message)")
     }
 
-    @Test(arguments: ["nodot", ".handle", "handler.", ""])
+    @Test(arguments: ["nodot", ".handle", "handler.", "", ".psgi"])
     func invalidHandlerString(_ handler: String) async throws {
         let (type, message) = try await loadError(["handler.pl": "sub handle { 1 } 1;"], handler)
         #expect(type == "Error")
-        #expect(message == "invalid handler '\(handler)': expected FILE.FUNCTION (e.g. handler.handle)\n")
+        #expect(message == "invalid handler '\(handler)': \(HandlerName.expected)\n")
+    }
+
+    /// The file and function come from HandlerName: FILE.FUNCTION splits at the first dot (`v2.x.handle` is the
+    /// function `x.handle` of v2.pl), and a `.psgi` suffix wins over FILE.FUNCTION (`app.psgi` is never app.pl's psgi).
+    @Test func fileAndFunctionComeFromHandlerName() async throws {
+        let root = try TaskRoot(["v2.pl": "sub x { 1 } 1;", "app.pl": "die 'app.pl loaded';",
+                                 "app.psgi": "sub { [200, [], ['ok']] };"])
+        let outcomes = try await host.run { perl in
+            [perl.loadHandler(taskRoot: root.path, handler: "v2.x.handle"),
+             perl.loadHandler(taskRoot: root.path, handler: "app.psgi")]
+        }
+        #expect(outcomes[0].error?.document.errorMessage?.hasPrefix("handler x.handle is not found") == true, "\(outcomes[0])")
+        #expect(outcomes[1] == .success([]))
     }
 
     @Test func exitAtLoadIsAnExitErrorAndTheInterpreterSurvives() async throws {

@@ -16,8 +16,14 @@
 #      provided:al2023 built from that bullseye rootfs (perl removed, the real AWS RIE behind the provided
 #      images' entrypoint contract)
 #   7. images/source.Dockerfile on a stand-in for perl:5.40-slim (t/docker/perl-slim: perl 5.40.1 built from
-#      source into /usr/local): the bootstrap compiled against that perl inside it, then the seed Dockerfile on it
-#      (slowest part, about 10 minutes; QUICK=1 skips it, loudly)
+#      source into /usr/local): the bootstrap compiled against that perl inside it, then the seed Dockerfile on it,
+#      and a Dockerfile ending with AWS::Lambda's `ENTRYPOINT [ "/usr/local/bin/perl", "-MAWS::Lambda::Bootstrap",
+#      "-e", "bootstrap(@ARGV)" ]`, under docker run -p and under a Runtime API (slowest part, about 10 minutes;
+#      QUICK=1 skips it, loudly)
+# Before images/build.sh runs, the engine starts empty: `perl-lambda image build` on the seed's folder (handler.pl
+# only) must say what is missing, then, with only debian:bookworm-slim imported, build perl-lambda:base itself
+# (and perl-lambda:build for a cpanfile) and the function's image. A function whose only entry point is app.psgi
+# goes through `package` (zip served from a clean root) and `image build` (docker run -p + curl).
 # usage: t/docker/run.sh [BIN_DIR]   (default: .build/release; ROOTFS_CACHE overrides the rootfs cache path,
 #        BULLSEYE_ROOTFS the bullseye rootfs directory, default /var/cache/perl-lambda/bullseye-rootfs)
 set -uo pipefail
@@ -65,7 +71,8 @@ echo 'not packaged' >"$fn/local/bin/tool"; echo 'not packaged' >"$fn/t/x.t"
 serve_zip() { # serve_zip ROOT BOOTSTRAP [wrapper...]: sets $port, the server's pid goes in pids (not in a
     # $(...) subshell, where pids+= would be lost and the server outlive the script)
     port=$(free_port 19300)
-    "${@:3}" "$cli" serve --task-root "$1" --bootstrap "$2" --port "$port" handler.handle >"$work/serve-$port.log" 2>&1 &
+    "${@:3}" "$cli" serve --task-root "$1" --bootstrap "$2" --port "$port" "${serve_handler:-handler.handle}" \
+        >"$work/serve-$port.log" 2>&1 &
     pids+=($!)
     wait_http "$port" || true
 }
@@ -86,6 +93,25 @@ check "package: the runtime in perl-lambda/ (bootstrap, perl, loader, libc, libp
 mkdir "$work/zip-root" && unzip -q "$work/function.zip" -d "$work/zip-root"
 serve_zip "$work/zip-root" "$work/zip-root/bootstrap"
 check "zip: unzipped function served with its own bootstrap" "\"from\":\"$work/zip-root/local/lib/perl5/Try/Tiny.pm\"" "$(invoke "$port")" "$work/serve-$port.log"
+
+# a function whose only entry point is a .psgi file (README: "a .psgi file can be the handler")
+psgi_fn=$work/psgi-fn
+mkdir -p "$psgi_fn"
+cat >"$psgi_fn/app.psgi" <<'PSGI'
+my $file = __FILE__;
+sub { my $env = shift; [200, ['Content-Type' => 'text/plain'], ["psgi $env->{REQUEST_METHOD} $env->{PATH_INFO} from $file"]] };
+PSGI
+v2_event='{"version":"2.0","rawPath":"/hi","rawQueryString":"","headers":{"host":"x"},"isBase64Encoded":false,'
+v2_event+='"requestContext":{"http":{"method":"GET","path":"/hi","sourceIp":"127.0.0.1"},"stage":"$default"}}'
+invoke_v2() { curl -sS --max-time 30 -XPOST "http://127.0.0.1:$1/2015-03-31/functions/function/invocations" -d "$v2_event" 2>&1; }
+out=$("$cli" package "$psgi_fn" --handler app.psgi --bootstrap "$bin/bootstrap" -o "$work/psgi.zip" 2>&1)
+check "package --handler app.psgi: a function with only app.psgi is packaged" "of the 50 MB direct-upload limit" "$out"
+out=$("$cli" package "$psgi_fn" --handler app.handle --no-bootstrap -o "$work/psgi-bad.zip" 2>&1)
+check "package --handler app.handle: the handler's file must be there" "no app.pl in '$psgi_fn' for the handler app.handle" "$out"
+mkdir "$work/psgi-root" && unzip -q "$work/psgi.zip" -d "$work/psgi-root"
+serve_handler=app.psgi serve_zip "$work/psgi-root" "$work/psgi-root/bootstrap"
+check "zip: app.psgi as the handler, served from a clean root with the zip's bootstrap" \
+    "psgi GET /hi from $work/psgi-root/app.psgi" "$(invoke_v2 "$port")" "$work/serve-$port.log"
 
 "$cli" package "$fn" --no-bootstrap -o "$work/code.zip" >/dev/null 2>&1
 out=$("$cli" package --layer --bootstrap "$bin/bootstrap" -o "$work/layer.zip" 2>&1)
@@ -207,19 +233,10 @@ if ! engine_start "$work/engine"; then
     echo "#################################################################"
     echo "# SKIPPED: the Docker engine cannot start on this machine (above) #"
     echo "#################################################################"
-    echo "$pass passed, $fail failed, $((skip + 8)) skipped"
+    echo "$pass passed, $fail failed, $((skip + 29)) skipped"
     [ "$fail" -eq 0 ]; exit
 fi
 echo "# dockerd up in $(( $(date +%s) - t0 ))s"
-bookworm_image debian:bookworm-slim || { nok "debootstrap bookworm rootfs"; echo "$pass passed, $fail failed"; exit 1; }
-echo "# stand-in debian:bookworm-slim imported ($(elapsed))"
-if out=$(DOCKER_BUILD_ARGS="--network host" images/build.sh --bin "$bin" 2>&1); then
-    ok "images/build.sh: perl-lambda:base and perl-lambda:build"
-else
-    nok "images/build.sh" "$(echo "$out" | tail -20)"; echo "$pass passed, $fail failed"; exit 1
-fi
-echo "# $(docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep perl-lambda | tr '\n' ' ') ($(elapsed))"
-
 run_image() { # run_image IMAGE [docker run args] → port (container id in $work/cid)
     local port; port=$(free_port 9000)
     if docker run -d -p "$port:8080" "${@:2}" "$1" >"$work/cid" 2>"$work/run.err"; then :; else
@@ -230,6 +247,62 @@ run_image() { # run_image IMAGE [docker run args] → port (container id in $wor
     echo "$port"
 }
 
+# `perl-lambda image build` on a fresh engine (issue 10 §4): the seed's folder (handler.pl only), one command.
+# The engine is empty here: no OS image, nothing to build perl-lambda:base from, and no registry to pull it.
+seed_fn=$work/seed-fn
+mkdir -p "$seed_fn" "$work/lonely" && cp t/docker/hello/handler.pl "$seed_fn/" && cp "$cli" "$work/lonely/"
+out=$("$work/lonely/perl-lambda" image build "$seed_fn" --tag seed-fn:test 2>&1)
+check "image build with no bootstrap beside perl-lambda: says what to run" \
+    "perl-lambda:base is not in the Docker engine and there is no bootstrap at $work/lonely/bootstrap" "$out"
+out=$(DOCKER_BUILD_ARGS="--network host" "$cli" image build "$seed_fn" --tag seed-fn:test 2>&1)
+check "image build on an engine without debian:bookworm-slim: says to pull it" \
+    "neither has nor could pull: \`docker pull debian:bookworm-slim\`" "$out"
+bookworm_image debian:bookworm-slim || { nok "debootstrap bookworm rootfs"; echo "$pass passed, $fail failed"; exit 1; }
+echo "# stand-in debian:bookworm-slim imported ($(elapsed))"
+check "the engine holds only the OS image" "debian:bookworm-slim" "$(docker images --format '{{.Repository}}:{{.Tag}}' | tr '\n' ' ')"
+[ "$(docker images -q | wc -l)" -eq 1 ] || nok "the engine holds only the OS image" "$(docker images)"
+t1=$(date +%s)
+out=$(DOCKER_BUILD_ARGS="--network host" "$cli" image build "$seed_fn" --tag seed-fn:test 2>&1)
+check "image build, engine with only the OS image: perl-lambda:base built first, from the binaries beside perl-lambda" \
+    ">> building perl-lambda:base (once) from $(readlink -f "$bin")/bootstrap on debian:bookworm-slim" "$out"
+check "... then the function's image ($(( $(date +%s) - t1 ))s)" ">> built seed-fn:test" "$out"
+[[ "$out" == *"building perl-lambda:build"* ]] && nok "no cpanfile: perl-lambda:build is not built" "$out"
+port=$(run_image seed-fn:test)
+check "seed folder: docker run -p $port:8080 + curl on the RIE path → {\"hello\":\"lambda\"}" '{"hello":"lambda"}' "$(invoke "$port")"
+docker rm -f "$(cat "$work/cid")" >/dev/null
+out=$(DOCKER_BUILD_ARGS="--network host" "$cli" image build "$seed_fn" --tag seed-fn:test 2>&1)
+if [[ "$out" != *"building perl-lambda:base"* && "$out" == *">> built seed-fn:test"* ]]; then
+    ok "second image build: perl-lambda:base is there, not built again"
+else
+    nok "second image build: perl-lambda:base is there, not built again" "$out"
+fi
+
+# a cpanfile needs perl-lambda:build, which is made then (FROM the perl-lambda:base just built)
+out=$(DOCKER_BUILD_ARGS="--network host" "$cli" image build "$fn" --tag cpan-fn:test 2>&1)
+check "image build with a cpanfile: perl-lambda:build built first (once)" ">> building perl-lambda:build (once)" "$out"
+check "perl-lambda image build: cpanfile installed in the build stage, size printed" "of Lambda's 10 GB image limit" "$out"
+[[ "$out" == *"building perl-lambda:base"* ]] && nok "perl-lambda:base is not built twice" "$out"
+port=$(run_image cpan-fn:test)
+check "cpanfile function: Try::Tiny from /var/task/local" '"from":"/var/task/local/lib/perl5/Try/Tiny.pm"' "$(invoke "$port")"
+docker rm -f "$(cat "$work/cid")" >/dev/null
+out=$(docker run --rm --entrypoint /bin/sh cpan-fn:test -c 'ls /var/task/local; echo; ls /var/task' 2>&1)
+if [[ "$out" != *bin* && "$out" != *cache* ]]; then ok "image: no cpanm leftovers"; else nok "image: cpanm leftovers" "$out"; fi
+
+# a .psgi file as the image's handler (issue 10 §3)
+out=$("$cli" image build "$psgi_fn" --handler app.psgi --tag psgi-fn:test 2>&1)
+check "image build --handler app.psgi (no *.pl in the folder)" ">> built psgi-fn:test" "$out"
+port=$(run_image psgi-fn:test)
+check "psgi image: docker run -p + curl on the RIE path with an HTTP API event → the PSGI app" \
+    "psgi GET /hi from /var/task/app.psgi" "$(invoke_v2 "$port")"
+docker rm -f "$(cat "$work/cid")" >/dev/null
+
+if out=$(DOCKER_BUILD_ARGS="--network host" images/build.sh --bin "$bin" 2>&1); then
+    ok "images/build.sh: perl-lambda:base and perl-lambda:build"
+else
+    nok "images/build.sh" "$(echo "$out" | tail -20)"; echo "$pass passed, $fail failed"; exit 1
+fi
+echo "# $(docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep perl-lambda | tr '\n' ' ') ($(elapsed))"
+
 out=$(docker build -q -t hello-perl t/docker/hello 2>&1) && ok "seed Dockerfile builds (FROM perl-lambda:base, COPY, CMD)" \
     || nok "seed Dockerfile builds" "$out"
 port=$(run_image hello-perl)
@@ -238,13 +311,6 @@ logs=$(docker logs "$(cat "$work/cid")" 2>&1)
 if [[ "$logs" == *"Setting locale failed"* ]]; then nok "no locale warnings in the container log" "$logs"; else ok "no locale warnings in the container log"; fi
 docker rm -f "$(cat "$work/cid")" >/dev/null
 
-out=$("$cli" image build "$fn" --tag cpan-fn:test 2>&1)
-check "perl-lambda image build: cpanfile installed in the build stage, size printed" "of Lambda's 10 GB image limit" "$out"
-port=$(run_image cpan-fn:test)
-check "cpanfile function: Try::Tiny from /var/task/local" '"from":"/var/task/local/lib/perl5/Try/Tiny.pm"' "$(invoke "$port")"
-docker rm -f "$(cat "$work/cid")" >/dev/null
-out=$(docker run --rm --entrypoint /bin/sh cpan-fn:test -c 'ls /var/task/local; echo; ls /var/task' 2>&1)
-if [[ "$out" != *bin* && "$out" != *cache* ]]; then ok "image: no cpanm leftovers"; else nok "image: cpanm leftovers" "$out"; fi
 out=$(docker run --rm -e AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 hello-perl 2>&1)
 check "entrypoint on Lambda (AWS_LAMBDA_RUNTIME_API set) execs bootstrap" "127.0.0.1:1" "$out"
 
@@ -278,7 +344,7 @@ fi
 # images/source.Dockerfile on a stand-in for perl:5.40-slim (perl 5.40.1 built from source into /usr/local, not
 # threaded, libperl.so only in its CORE directory): the bootstrap compiled inside it against that perl
 if [ -n "${QUICK:-}" ]; then
-    skip=$((skip + 4)); echo "# SKIPPED (4 tests, QUICK set): images/source.Dockerfile on the perl:5.40-slim stand-in"
+    skip=$((skip + 7)); echo "# SKIPPED (7 tests, QUICK set): images/source.Dockerfile on the perl:5.40-slim stand-in"
 else
     t1=$(date +%s)
     out=$(docker build -q --network host --build-arg MIRROR="$(debian_mirror)" -t perl:5.40-slim t/docker/perl-slim 2>&1) \
@@ -298,6 +364,27 @@ else
         check "perl 5.40 image: a die is the function's error" '"errorMessage":"boom from perl v5.40.1' \
             "$(curl -sS --max-time 30 -XPOST "http://127.0.0.1:$port/2015-03-31/functions/function/invocations" -d '{"die":1}' 2>&1)"
         docker rm -f "$(cat "$work/cid")" >/dev/null
+        # the seed's build-your-own Dockerfile ends with AWS::Lambda's ENTRYPOINT line (issue 10 §6): kept as it is
+        mkdir -p "$work/seed-entry" && cp t/docker/perl-slim/handler.pl "$work/seed-entry/"
+        printf '%s\n' 'FROM perl-lambda:source-5.40' 'COPY handler.pl /var/task/' \
+            'ENTRYPOINT [ "/usr/local/bin/perl", "-MAWS::Lambda::Bootstrap", "-e", "bootstrap(@ARGV)" ]' \
+            'CMD [ "handler.handle" ]' >"$work/seed-entry/Dockerfile"
+        out=$(docker build -q -t seed-entry:test "$work/seed-entry" 2>&1) && ok "Dockerfile with AWS::Lambda's ENTRYPOINT builds" \
+            || nok "Dockerfile with AWS::Lambda's ENTRYPOINT builds" "$out"
+        port=$(run_image seed-entry:test)
+        check "perl -MAWS::Lambda::Bootstrap -e 'bootstrap(@ARGV)': docker run -p + curl on the RIE path → the function" \
+            '"strict":"/usr/local/lib/perl5/5.40.1/strict.pm"' "$(invoke "$port")"
+        docker rm -f "$(cat "$work/cid")" >/dev/null
+        # on Lambda (AWS_LAMBDA_RUNTIME_API set) the same line execs the bootstrap: here against the host's
+        # perl-lambda serve as the Runtime API, the container on the host's network
+        port=$(free_port 19600)
+        "$cli" serve --port "$port" --task-root "$work/seed-entry" --timeout 60 -e DOCKER_HOST="$DOCKER_HOST" handler.handle -- \
+            docker run --rm -i --network host -e AWS_LAMBDA_RUNTIME_API seed-entry:test >"$work/serve-$port.log" 2>&1 &
+        pids+=($!)
+        wait_http "$port" || true
+        check "... with AWS_LAMBDA_RUNTIME_API set it execs /usr/local/bin/bootstrap, which serves the Runtime API" \
+            '"strict":"/usr/local/lib/perl5/5.40.1/strict.pm"' "$(invoke "$port")" "$work/serve-$port.log"
+        for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pids=()
     else
         nok "images/source.Dockerfile on the perl:5.40-slim stand-in" "$(echo "$out" | tail -30)"
     fi

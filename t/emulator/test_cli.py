@@ -61,3 +61,30 @@ def test_invoke_with_a_peer_runtime():
                         sys.executable, "-m", "awslambdaric", "app.handler"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["event"] == {"x": 1}
+
+
+@pytest.mark.parametrize("command", ["invoke", "serve"])
+@pytest.mark.parametrize("handler", ["handler", ".psgi", "/abs/handler.handle"])
+def test_invalid_handler_is_refused_before_anything_runs(command, handler):
+    # HandlerName's grammar (FILE.FUNCTION or a .psgi file), checked by the CLI as by the bootstrap
+    port = ["--port", "0"] if command == "serve" else []
+    p = subprocess.run([BIN, command, "--task-root", PERL_FUNCTIONS, *port, handler], capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0
+    assert f"invalid handler '{handler}'" in p.stderr, p.stderr
+    assert "START RequestId" not in p.stderr and "serving" not in p.stderr
+
+
+def test_psgi_handler_through_invoke():
+    p = subprocess.run([BIN, "invoke", "--task-root", PERL_FUNCTIONS + "/../../handlers", "psgi_app.psgi",
+                        "--event", "apigateway-v2", "--path", "/"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["statusCode"] == 200
+
+
+def test_template_handler_is_checked(tmp_path):
+    t = tmp_path / "template.yaml"
+    t.write_text("Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                 f"      CodeUri: {PERL_FUNCTIONS}\n      Handler: nodot\n")
+    p = subprocess.run([BIN, "serve", "--port", "0", "--template", str(t)], capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0
+    assert "Fn: invalid handler 'nodot'" in p.stderr, p.stderr

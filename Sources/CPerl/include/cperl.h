@@ -56,10 +56,11 @@ typedef struct cperl_outcome {
 
 void cperl_outcome_free(cperl_outcome *out);
 
-/// Loads `FILE.FUNC` like AWS::Lambda::Bootstrap: require "$task_root/FILE.pl", FUNC looked up in main
-/// (or fully qualified). Also accepts a handler ending in ".psgi".
-cperl_status cperl_load_handler(cperl_interp *interp, const char *task_root, const char *handler,
-                                cperl_outcome *out);
+/// Loads a parsed handler (HandlerName) like AWS::Lambda::Bootstrap: require "$task_root/FILE", FUNCTION looked
+/// up in main (or fully qualified); FUNCTION NULL: FILE is a PSGI app. FILE NULL: FUNCTION is the message of an
+/// invalid handler string, reported as the init error.
+cperl_status cperl_load_handler(cperl_interp *interp, const char *task_root, const char *file,
+                                const char *function, cperl_outcome *out);
 
 /// Streaming callbacks: called on the interpreter's thread while a handler streams.
 /// Each returns 0 on success, non-zero when the stream is broken (the handler then sees a die).

@@ -21,23 +21,24 @@ unless (defined &{'JSON::PP::Boolean::(0+'}) {
 our $FUNC;            # the loaded handler (code ref)
 our $MAX_FRAMES = 50; # stackTrace length cap
 
-# load($task_root, $handler): require "$task_root/FILE.pl" and find FUNC, like AWS::Lambda::Bootstrap.
+# load($task_root, $file, $function): require "$task_root/$file" and find $function, like
+# AWS::Lambda::Bootstrap; $function undef: $file is a PSGI app. The handler string was parsed by the Swift
+# side (HandlerName in Sources/LambdaWire, the one place its grammar lives); an invalid one arrives as
+# (undef, $message) and is reported like any other init error.
 # Dies with the same messages as AWS::Lambda does on failure.
 sub load {
-    my ($task_root, $handler) = @_;
+    my ($task_root, $file, $name) = @_;
+    die "$name\n" unless defined $file;
     # The runtime's embedded modules (the @INC hook in front) keep precedence; then the task root and
     # the dependencies installed with `cpanm -L local` / carton that travel with the function.
     my $hook = ref $INC[0] ? shift @INC : undef;
     unshift @INC, $task_root unless grep { !ref && $_ eq $task_root } @INC;
     if (-d "$task_root/local/lib/perl5") { require lib; lib->import("$task_root/local/lib/perl5") }
     unshift @INC, $hook if $hook;
-    return load_psgi($task_root, $handler) if $handler =~ /[.]psgi\z/;
-    my ($file, $name) = split /[.]/, $handler, 2;
-    die "invalid handler '$handler': expected FILE.FUNCTION (e.g. handler.handle)\n"
-        unless defined $name && length $file && length $name;
+    return load_psgi($task_root, $file) unless defined $name;
     {
         package main;
-        require "${task_root}/${file}.pl";
+        require "${task_root}/${file}";
     }
     my $f = $name =~ /::/ ? (defined &{$name} ? \&{$name} : undef) : main->can($name);
     $f // die "handler $name is not found";
