@@ -3,13 +3,13 @@
 # runs each for SECONDS (default 300): first over its regression inputs (t/fuzz/<target>/, every crash ever found,
 # must pass), then fuzzing from its seed corpus (fuzz/corpus/<target>/, written by us; new finds go to a scratch
 # copy). A crash fails the run and leaves its input in .build/fuzz/<target>/crash-*: add it to t/fuzz/<target>/.
-# usage: scripts/fuzz.sh [SECONDS] [TARGET...]     targets: codec http_response event_stream invoke_request
+# usage: scripts/fuzz.sh [SECONDS] [TARGET...]   targets: codec http_response event_stream invoke_request handler_name
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-${FUZZ_SECONDS:-300}}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(codec http_response event_stream invoke_request)
+[ ${#targets[@]} -gt 0 ] || targets=(codec http_response event_stream invoke_request handler_name)
 out=.build/fuzz
 mkdir -p "$out/bin"
 bin=$(dirname "$(readlink -f "$(command -v swiftc)")")
@@ -37,6 +37,8 @@ build() {
     http_response)
         build_wire && swiftc "${swift_fuzz[@]}" -I "$out" -L "$out" -lLambdaWire fuzz/http_response.swift \
             Sources/LambdaRuntime/HTTPResponseParser.swift -o "$out/bin/$t" ;;
+    handler_name)
+        build_wire && swiftc "${swift_fuzz[@]}" -I "$out" -L "$out" -lLambdaWire fuzz/handler_name.swift -o "$out/bin/$t" ;;
     event_stream)
         build_wire && swiftc "${swift_fuzz[@]}" -I "$out" -L "$out" -lLambdaWire fuzz/event_stream.swift \
             Sources/LambdaEmulator/EventStream.swift Sources/LambdaEmulator/CRC32.swift -o "$out/bin/$t" ;;
