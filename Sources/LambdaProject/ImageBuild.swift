@@ -74,7 +74,7 @@ public struct ImageBuild {
         } else {
             s += "FROM \(base)\n\(runtime)COPY \(code) /var/task/\n"
         }
-        s += "CMD [\"\(handler)\"]\n"
+        s += "CMD [\(JSONText.quoted(handler))]\n"   // exec form is JSON: a quote in the handler stays inside
         return s
     }
 

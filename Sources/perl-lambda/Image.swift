@@ -85,7 +85,8 @@ struct ImageBuildCommand: ParsableCommand {
                 let entries = try runtime.entries()
                 defer { PackageEntry.removeTemporaryCopies(entries) }
                 context = scratch.appendingPathComponent("context")
-                try build.writeContext(runtime: entries, to: context!)
+                let libraries = try build.writeContext(runtime: entries, to: context!)
+                for line in libraries.report() { print(line) }
             }
             print(">> building \(build.tag) from \(build.directory.path) on \(build.base)"
                   + (build.hasCpanfile ? " (cpanfile: installing dependencies in \(build.buildImage))" : ""))

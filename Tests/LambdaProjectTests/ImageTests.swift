@@ -203,3 +203,9 @@ private func script(_ text: String) throws -> String {
     #expect(RuntimeImages.noBootstrap("perl-lambda:base", at: "/x/bootstrap").description
             .hasPrefix("perl-lambda:base is not in the Docker engine and there is no bootstrap at /x/bootstrap"))
 }
+
+/// CMD's exec form is a JSON array: a handler with a quote or a backslash must stay one JSON string.
+@Test func handlerInCMDIsJSONEscaped() throws {
+    let b = ImageBuild(directory: try folder(["x\"y.pl": "1;"]), handler: "x\"y.handle\\z")
+    #expect(b.dockerfile().hasSuffix("CMD [\"x\\\"y.handle\\\\z\"]\n"), "\(b.dockerfile())")
+}
