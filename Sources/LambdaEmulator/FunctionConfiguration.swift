@@ -45,6 +45,20 @@ public struct FunctionConfiguration: Sendable, Equatable {
     }
 
     public var arn: String { InvokeAPI.functionARN(region: region, name: name) }
+
+    /// This configuration (the command line's) with a function's own settings over it (a SAM template's), in the
+    /// one order they combine: the function's values over the command line's defaults, the command line's
+    /// `--env` over the function's Environment.
+    public func applying(_ o: FunctionOverrides, commandLineEnvironment: [String: String]) -> FunctionConfiguration {
+        var c = self
+        c.name = o.name
+        c.handler = o.handler ?? "handler.handle"
+        c.taskRoot = o.taskRoot
+        c.timeout = o.timeout ?? timeout
+        c.memoryMB = o.memoryMB ?? memoryMB
+        c.environment = environment.merging(o.environment) { $1 }.merging(commandLineEnvironment) { $1 }
+        return c
+    }
     public var logGroup: String { "/aws/lambda/\(name)" }
 
     /// The environment of one execution environment's process.
@@ -66,5 +80,25 @@ public struct FunctionConfiguration: Sendable, Equatable {
         if env["LANG"] == nil { env["LANG"] = "en_US.UTF-8" }
         env[RuntimeEnvironment.parentPID] = String(getpid())
         return env
+    }
+}
+
+/// One function's own settings (from a SAM template): what `FunctionConfiguration.applying` puts over the
+/// command line's. nil leaves the command line's value.
+public struct FunctionOverrides: Sendable {
+    public var name: String
+    public var handler: String?
+    public var taskRoot: String
+    public var timeout: Double?
+    public var memoryMB: Int?
+    public var environment: [String: String]
+
+    public init(name: String, handler: String?, taskRoot: String, timeout: Double?, memoryMB: Int?, environment: [String: String]) {
+        self.name = name
+        self.handler = handler
+        self.taskRoot = taskRoot
+        self.timeout = timeout
+        self.memoryMB = memoryMB
+        self.environment = environment
     }
 }

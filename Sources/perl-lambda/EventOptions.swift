@@ -28,7 +28,7 @@ struct EventOptions: ParsableArguments {
 
     func validate() throws {
         for h in header where !h.contains(":") { throw ValidationError("--header takes NAME:VALUE, got '\(h)'") }
-        for q in query where !q.contains("=") { throw ValidationError("--query takes NAME=VALUE, got '\(q)'") }
+        try KeyValues.validate(query, option: "--query", name: "NAME")
     }
 
     func options(region: String) -> SampleEvent.Options {
@@ -43,10 +43,7 @@ struct EventOptions: ParsableArguments {
             let kv = h.split(separator: ":", maxSplits: 1)
             o.headers[String(kv[0]).trimmingCharacters(in: .whitespaces)] = kv.count > 1 ? String(kv[1]).trimmingCharacters(in: .whitespaces) : ""
         }
-        for q in query {
-            let kv = q.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            o.query[String(kv[0])] = String(kv[1])
-        }
+        o.query.merge(KeyValues.parse(query)) { $1 }
         return o
     }
 }

@@ -34,7 +34,7 @@ struct FunctionOptions: ParsableArguments {
         guard timeout > 0, timeout <= 900 else { throw ValidationError("--timeout must be between 0 and 900 seconds") }
         guard (128...10_240).contains(memory) else { throw ValidationError("--memory must be between 128 and 10240 MB") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
-        for e in env where !e.contains("=") { throw ValidationError("--env takes KEY=VALUE, got '\(e)'") }
+        try KeyValues.validate(env, option: "--env")
     }
 
     /// Variables passed from the caller's environment: credentials and what interpreters need to start.
@@ -67,10 +67,7 @@ struct FunctionOptions: ParsableArguments {
         }
         let process = ProcessInfo.processInfo.environment
         var environment = process.filter { Self.passthrough.contains($0.key) }
-        for e in env {
-            let kv = e.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            environment[String(kv[0])] = String(kv[1])
-        }
+        environment.merge(KeyValues.parse(env)) { $1 }
         let runtime: [String]
         if command.isEmpty { try Self.checkHandler(handler ?? "handler.handle") }
         if command.isEmpty {

@@ -50,7 +50,7 @@ struct Serve: ParsableCommand {
         guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 1024") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         if template != nil, handler != nil { throw ValidationError("HANDLER comes from the template with --template") }
-        for p in parameter where !p.contains("=") { throw ValidationError("--parameter takes KEY=VALUE, got '\(p)'") }
+        try KeyValues.validate(parameter, option: "--parameter")
     }
 
     func run() throws {
@@ -120,25 +120,16 @@ extension Serve {
     func functionConfigurations(logger: Logger) throws -> ([FunctionConfiguration], HTTPFrontDoor?) {
         let base = try function.configuration(handler: handler, command: command, concurrency: concurrency)
         guard let template else { return ([base], nil) }
-        var parameters: [String: String] = [:]
-        for p in parameter {
-            let kv = p.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            parameters[String(kv[0])] = String(kv[1])
-        }
         let sam: SAMTemplate
         do {
-            sam = try SAMTemplate.load(path: template, parameters: parameters, region: base.region)
+            sam = try SAMTemplate.load(path: template, parameters: KeyValues.parse(parameter), region: base.region)
         } catch let error as SAMTemplateError {
             throw CLIError("\(template): \(error)")
         }
         sam.warnings.forEach { logger.warning("\(template): \($0)") }
         guard !sam.functions.isEmpty else { throw CLIError("\(template) has no \(SAMTemplate.functionType) to serve") }
         if function.functionName != "function" { logger.warning("--function-name is ignored with --template: functions are served under their logical IDs") }
-        var cliEnvironment: [String: String] = [:]
-        for e in function.env {
-            let kv = e.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            cliEnvironment[String(kv[0])] = String(kv[1])
-        }
+        let cliEnvironment = KeyValues.parse(function.env)
         let door = sam.functions.first { $0.functionURLInvokeMode != nil }.map {
             HTTPFrontDoor(format: .functionURL, streaming: $0.functionURLInvokeMode == "RESPONSE_STREAM", function: $0.logicalID)
         }
@@ -150,16 +141,12 @@ extension Serve {
             if command.isEmpty, let runtime = f.runtime, !runtime.hasPrefix("provided") {
                 logger.warning("\(f.logicalID) has Runtime \(runtime); it runs with the perl-lambda bootstrap (give -- COMMAND for another runtime)")
             }
-            var c = base
-            c.name = f.logicalID
-            c.handler = f.handler ?? "handler.handle"
+            let c = base.applying(FunctionOverrides(name: f.logicalID, handler: f.handler, taskRoot: f.codeDirectory,
+                                                    timeout: f.timeout, memoryMB: f.memorySize, environment: f.environment),
+                                  commandLineEnvironment: cliEnvironment)
             if command.isEmpty {
                 do { _ = try HandlerName(parsing: c.handler) } catch { throw CLIError("\(template): \(f.logicalID): \(error)") }
             }
-            c.taskRoot = f.codeDirectory
-            c.timeout = f.timeout ?? base.timeout
-            c.memoryMB = f.memorySize ?? base.memoryMB
-            c.environment = base.environment.merging(f.environment) { $1 }.merging(cliEnvironment) { $1 }
             return c
         }
         return (configs, door)
