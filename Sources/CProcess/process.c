@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -8,6 +9,28 @@
 int cproc_die_with_parent(int signal) { return prctl(PR_SET_PDEATHSIG, (unsigned long)signal); }
 
 int cproc_become_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1UL); }
+
+static volatile sig_atomic_t guarded_group;
+
+static void kill_guarded_group(int signal) {
+    (void)signal;
+    kill(-(pid_t)guarded_group, SIGKILL);
+    _exit(0);
+}
+
+void cproc_guard_group(int pgid) {
+    guarded_group = pgid;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = kill_guarded_group;
+    sigemptyset(&sa.sa_mask);
+    int sig = cproc_group_death_signal();
+    sigaction(sig, &sa, NULL);
+    prctl(PR_SET_PDEATHSIG, (unsigned long)sig);
+    if (getppid() == 1) kill_guarded_group(sig); // the parent died before we asked
+    while (kill(-(pid_t)pgid, 0) == 0 || errno != ESRCH) sleep(1);
+    _exit(0);
+}
 
 int cproc_pidfd_open(int pid) {
 #ifdef SYS_pidfd_open

@@ -27,6 +27,8 @@ final class ExecutionEnvironment {
     /// Every state and transition: `EnvironmentStateMachine`.
     private var machine = EnvironmentStateMachine()
     private var process: ChildProcess?
+    /// `bootstrap --guard-group` beside a runtime other than ours (`FunctionConfiguration.groupGuard`).
+    private var groupGuard: ChildProcess?
     private var server: Channel?
     private var collectors: [OutputCollector] = []
     private var spawnedAt = NIODeadline.now()
@@ -100,6 +102,18 @@ final class ExecutionEnvironment {
             return
         }
         process = child
+        if let guardPath = config.groupGuard, !config.isOurBootstrap {
+            // its own process group, its output unread (it prints nothing); it ends when the runtime's group is gone
+            if let g = try? ChildProcess.spawn(command: [guardPath, "--guard-group", String(child.pid)], environment: [:],
+                                               directory: "/") {
+                close(g.stdoutFD)
+                close(g.stderrFD)
+                g.whenExited { _ in }
+                groupGuard = g
+            } else {
+                logger.warning("cannot start the process-group guard \(guardPath); a SIGKILLed serve may leave the runtime's children")
+            }
+        }
         spawnedAt = .now()
         logger.debug("environment started", metadata: ["env": "\(number)", "pid": "\(child.pid)", "runtime-api": "\(api)"])
         for fd in [child.stdoutFD, child.stderrFD] {
@@ -204,6 +218,7 @@ final class ExecutionEnvironment {
 
     private func processExited(status: Int32) {
         process?.reaped()
+        groupGuard?.kill()
         markExited()
         let reason = ExitStatus.describe(status)
         switch machine.processExited() {
@@ -304,6 +319,7 @@ final class ExecutionEnvironment {
         }
         initTimer?.cancel()
         process?.kill()
+        groupGuard?.kill()
         if process == nil { markExited() }
         server?.close(promise: nil)
         onStopped?(self)

@@ -16,6 +16,10 @@ public struct FunctionConfiguration: Sendable, Equatable {
     /// `command` is perl-lambda's bootstrap, which arranges its own death with serve (PERL_LAMBDA_PARENT_PID);
     /// other runtimes are started through `setpriv --pdeathsig KILL`.
     public var isOurBootstrap: Bool
+    /// perl-lambda's bootstrap, when `command` is another runtime: started beside it as `bootstrap --guard-group
+    /// PGID`, so the runtime's whole process group dies with serve even when serve is SIGKILLed (our bootstrap
+    /// does that itself). nil: no guard (the runtime alone dies with serve, through setpriv).
+    public var groupGuard: String?
     /// Invocation timeout in seconds.
     public var timeout: Double
     /// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` in MB.
@@ -36,6 +40,7 @@ public struct FunctionConfiguration: Sendable, Equatable {
         self.taskRoot = taskRoot
         self.command = command
         self.isOurBootstrap = isOurBootstrap
+        self.groupGuard = nil
         self.timeout = timeout
         self.memoryMB = memoryMB
         self.concurrency = max(1, concurrency)

@@ -35,6 +35,10 @@ public enum Bootstrap {
         switch args.first {
         case "--help", "-h": print(usage); return 0
         case "--version": print(version); return 0
+        case "--guard-group":
+            // perl-lambda serve: kill a runtime's process group (not ours) when serve dies; see cproc_guard_group
+            guard args.count == 2, let pgid = Int32(args[1]), pgid > 1 else { printError("--guard-group needs a PGID"); return Status.usage }
+            cproc_guard_group(pgid)
         case "--script":
             guard args.count >= 2 else { printError("--script needs a FILE"); return Status.usage }
             return PerlInterpreter.runScript(Array(args.dropFirst()))

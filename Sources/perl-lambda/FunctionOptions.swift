@@ -80,10 +80,14 @@ struct FunctionOptions: ParsableArguments {
         } else {
             runtime = command
         }
+        // another runtime: our bootstrap, when there is one, guards its process group (FunctionConfiguration.groupGuard)
+        let guardPath = bootstrap ?? Self.besideExecutable("bootstrap")
         let region = self.region ?? process["AWS_REGION"] ?? process["AWS_DEFAULT_REGION"] ?? "us-east-1"
-        return FunctionConfiguration(name: functionName, handler: handler ?? "handler.handle", taskRoot: root,
+        var config = FunctionConfiguration(name: functionName, handler: handler ?? "handler.handle", taskRoot: root,
                                      command: runtime, isOurBootstrap: command.isEmpty, timeout: timeout, memoryMB: memory, concurrency: concurrency,
                                      region: region, environment: environment)
+        if !command.isEmpty, fm.isExecutableFile(atPath: guardPath) { config.groupGuard = guardPath }
+        return config
     }
 
     /// A handler the bootstrap would refuse is refused before anything starts (`-- COMMAND` runtimes have their own

@@ -5,7 +5,7 @@ import os
 import signal
 import time
 
-from conftest import PERL_FUNCTIONS, alive
+from conftest import PERL_FUNCTIONS, PY_FUNCTIONS, alive
 
 
 def gone(pid, timeout=5):
@@ -75,3 +75,23 @@ def test_a_daemon_escaped_from_one_environment_does_not_touch_another(serve):
     assert alive(kept["child"]), "the other environment's daemon was killed"
     s.stop()
     assert gone(kept["child"]), "and it goes when serve stops"
+
+
+def test_another_runtimes_children_die_with_a_sigkilled_serve(serve):
+    """A runtime other than our bootstrap cannot kill its group itself: serve starts `bootstrap --guard-group`
+    beside it, which does when serve dies."""
+    import sys
+    s = serve("--task-root", PY_FUNCTIONS, "--", sys.executable, "-m", "awslambdaric", "app.handler")
+    status, _, body = s.invoke({"action": "spawn"})
+    assert status == 200, body
+    kid = body["child"]
+    assert alive(kid)
+    s.proc.send_signal(signal.SIGKILL)
+    s.proc.wait()
+    try:
+        assert gone(kid), "a Python handler's child outlived a SIGKILLed serve"
+        assert gone(body["pid"]), "and the runtime itself"
+    finally:
+        for p in (kid, body["pid"]):
+            if alive(p):
+                os.kill(p, signal.SIGKILL)

@@ -17,6 +17,11 @@ int cproc_group_death_signal(void);
 /// Refuses (returns -1) unless this process leads its group, so it never reaches a shell's group.
 int cproc_kill_group_on(int signal);
 
+/// Guards another process group: from now on, when this process's parent dies (even SIGKILLed), process group
+/// `pgid` is SIGKILLed; and this process exits once that group is gone. Never returns. For `perl-lambda serve`,
+/// which starts one beside each runtime that cannot arrange this itself (runtimes other than our bootstrap).
+void cproc_guard_group(int pgid) __attribute__((noreturn));
+
 /// pidfd_open(2): a file descriptor that becomes readable when process `pid` exits (Linux 5.3+); -1 on failure.
 int cproc_pidfd_open(int pid);
 

@@ -9,6 +9,12 @@ def handler(event, context):
         time.sleep(event.get("seconds", 1))
     if action == "fail":
         raise ValueError("python says no")
+    if action == "spawn":
+        # a child that outlives the invocation, in the runtime's process group
+        child = os.fork()
+        if child == 0:
+            os.execvp("sleep", ["sleep", "300"])
+        return {"child": child, "pid": os.getpid()}
     print("python handler ran", context.aws_request_id)
     return {
         "runtime": "python",
