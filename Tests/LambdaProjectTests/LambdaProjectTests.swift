@@ -1,4 +1,0 @@
-import Testing
-@testable import LambdaProject
-
-@Test func moduleLoads() { _ = LambdaProject.self }
