@@ -90,7 +90,7 @@ typedef struct cperl_event {
 /// traps die and exit, encodes the result. Never longjmps out.
 cperl_status cperl_invoke(cperl_interp *interp, const cperl_event *event, cperl_outcome *out);
 
-/// Evaluates Perl source (for tests, benchmarks and `bootstrap --eval`). The value of the last
+/// Evaluates Perl source (PerlInterpreter.eval: tests and tools). The value of the last
 /// statement, stringified, goes to `out->body`. die → CPERL_FAILED, exit → CPERL_EXITED.
 cperl_status cperl_eval(cperl_interp *interp, const char *code, cperl_outcome *out);
 
