@@ -56,7 +56,7 @@ let package = Package(
         // Process-level system calls (prctl, C signal handlers) for the bootstrap and the emulator. No Perl.
         .target(name: "CProcess"),
         // The Perl bridge: one interpreter on its own thread, calls, die/exit trapping, JSON codec. No HTTP.
-        .target(name: "PerlBridge", dependencies: ["CPerl", "LambdaWire"], swiftSettings: hotPath),
+        .target(name: "PerlBridge", dependencies: ["CPerl", "CProcess", "LambdaWire"], swiftSettings: hotPath),
         // Runtime API / Invoke API wire format: paths, headers, limits, error shapes. Pure, no sockets.
         .target(name: "LambdaWire", swiftSettings: hotPath),
         // The bootstrap's Runtime API client and event loop.
@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "LambdaRuntimeTests",
             dependencies: [
-                "LambdaRuntime", "LambdaWire",
+                "LambdaRuntime", "LambdaWire", "CProcess",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,10 +1,39 @@
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "include/cprocess.h"
+
+static void async_set(sigset_t *set) {
+    static const int async[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGALRM, SIGUSR1, SIGUSR2, SIGCHLD, SIGPIPE,
+                                SIGVTALRM, SIGPROF, SIGWINCH};
+    sigemptyset(set);
+    for (size_t i = 0; i < sizeof async / sizeof async[0]; i++) sigaddset(set, async[i]);
+}
+
+void cproc_block_async_signals(sigset_t *old) {
+    sigset_t set;
+    async_set(&set);
+    pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+void cproc_unblock_async_signals(void) {
+    sigset_t set;
+    async_set(&set);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+void cproc_restore_signal_mask(const sigset_t *old) { pthread_sigmask(SIG_SETMASK, old, NULL); }
+
+void cproc_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
+
+void cproc_restore_fatal_defaults(void) {
+    static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGABRT, SIGTRAP, SIGSYS, SIGQUIT, SIGFPE};
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) signal(fatal[i], SIG_DFL);
+}
 
 int cproc_die_with_parent(int signal) { return prctl(PR_SET_PDEATHSIG, (unsigned long)signal); }
 

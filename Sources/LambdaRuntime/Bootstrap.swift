@@ -20,7 +20,7 @@ public enum Bootstrap {
     """
     public static let version = "perl-lambda bootstrap 0.1.0"
 
-    /// Debugging switch: keep Swift's crash backtracer (see `Signals.restoreFatalDefaults`).
+    /// Debugging switch: keep Swift's crash backtracer (see `cproc_restore_fatal_defaults`).
     static let backtraceSwitch = "PERL_LAMBDA_BACKTRACE"
 
     /// Exit statuses.
@@ -67,9 +67,9 @@ public enum Bootstrap {
         }
         // PERL_LAMBDA_BACKTRACE=1 (a debugging switch, with SWIFT_BACKTRACE) keeps Swift's crash backtracer;
         // otherwise fatal signals end the process as on Lambda, and nothing is printed into the function's log.
-        if environment[backtraceSwitch] != "1" { Signals.restoreFatalDefaults() }
-        Signals.ignoreSIGPIPE()
-        Signals.blockAsynchronous()
+        if environment[backtraceSwitch] != "1" { cproc_restore_fatal_defaults() }
+        cproc_ignore_sigpipe()
+        cproc_block_async_signals(nil)
         let output = log.format == .json ? OutputCapture(log: log) : nil
         var status: Int32 = 0
         PerlThread.run { status = serve(config, log: log, output: output) }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CProcess
 import PerlBridge
 import Synchronization
 
@@ -47,12 +48,13 @@ public final class OutputCapture: PerlOutputSink {
         pipes = [(made[0].read, .info), (made[1].read, .error)]
         let me = Unmanaged.passRetained(self).toOpaque()
         var tid = pthread_t()
-        Signals.blocked {
-            _ = pthread_create(&tid, nil, { arg in
-                Unmanaged<OutputCapture>.fromOpaque(arg!).takeUnretainedValue().readLoop()
-                return nil
-            }, me)
-        }
+        var mask = sigset_t()
+        cproc_block_async_signals(&mask)   // the reader thread inherits the blocked mask
+        _ = pthread_create(&tid, nil, { arg in
+            Unmanaged<OutputCapture>.fromOpaque(arg!).takeUnretainedValue().readLoop()
+            return nil
+        }, me)
+        cproc_restore_signal_mask(&mask)
         pthread_detach(tid)
     }
 

@@ -1,12 +1,13 @@
 import Foundation
 import LambdaRuntime
 import LambdaWire
+import CProcess
 import PerlBridge
 
 /// This module's interpreter on a long-lived `PerlWorker` thread. Jobs run one at a time.
 enum RuntimePerlHost {
     static let shared: PerlWorker = {
-        Signals.ignoreSIGPIPE()
+        cproc_ignore_sigpipe()
         return PerlWorker()
     }()
 }

@@ -3,6 +3,25 @@
 #ifndef CPROCESS_H
 #define CPROCESS_H
 
+#include <signal.h>
+
+/// Signal masks: Swift and NIO threads block the asynchronous signals (INT, TERM, HUP, QUIT, ALRM, USR1/2, CHLD,
+/// PIPE, VTALRM, PROF, WINCH), so they reach the Perl thread, which unblocks them and where `%SIG` handlers run
+/// as Perl code expects. `old` (may be NULL) receives the previous mask, for cproc_restore_signal_mask.
+void cproc_block_async_signals(sigset_t *old);
+void cproc_unblock_async_signals(void);
+void cproc_restore_signal_mask(const sigset_t *old);
+
+/// A write to a closed socket must be an error return, not a process-killing SIGPIPE.
+void cproc_ignore_sigpipe(void);
+
+/// Gives the fatal signals (SEGV, BUS, ILL, ABRT, TRAP, SYS, QUIT, FPE) their default action back, so a fault,
+/// abort() or a kill of the process ends it at once. Swift's runtime installs its crash backtracer on them when
+/// SWIFT_BACKTRACE enables it (and it finds swift-backtrace, as builds against the toolchain do): `kill 'SEGV', $$`
+/// from a handler was then caught, a backtrace printed into the function's log, and the invocation answered as a
+/// success. Call before the interpreter exists: perl then sets SIGFPE to ignored, as plain perl does.
+void cproc_restore_fatal_defaults(void);
+
 /// PR_SET_PDEATHSIG: the kernel sends `signal` to this process when its parent dies. 0 on success.
 int cproc_die_with_parent(int signal);
 
