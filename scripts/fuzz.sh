@@ -36,7 +36,7 @@ build() {
     # each Swift target: its harness compiled with the sources it exercises (one module, internals visible)
     http_response)
         build_wire && swiftc "${swift_fuzz[@]}" -I "$out" -L "$out" -lLambdaWire fuzz/http_response.swift \
-            Sources/LambdaRuntime/HTTPResponseParser.swift -o "$out/bin/$t" ;;
+            Sources/LambdaRuntime/HTTPResponseParser.swift Sources/LambdaRuntime/RuntimeError.swift -o "$out/bin/$t" ;;
     handler_name)
         build_wire && swiftc "${swift_fuzz[@]}" -I "$out" -L "$out" -lLambdaWire fuzz/handler_name.swift -o "$out/bin/$t" ;;
     event_stream)

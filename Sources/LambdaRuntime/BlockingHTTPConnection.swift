@@ -58,7 +58,7 @@ final class BlockingHTTPConnection {
     func receive(for request: String) throws -> HTTPResponse {
         do {
             return try readResponse()
-        } catch let error as HTTPParseError {
+        } catch let error as RuntimeError where error.code == .malformedResponse {
             throw RuntimeError(.malformedResponse, "\(request): the Runtime API sent a \(error.description)")
         }
     }

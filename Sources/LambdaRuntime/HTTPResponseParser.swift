@@ -18,9 +18,9 @@ public struct HTTPResponse: Equatable {
     }
 }
 
-public struct HTTPParseError: Error, CustomStringConvertible {
-    public let description: String
-    init(_ what: String) { description = "malformed HTTP response: " + what }
+extension RuntimeError {
+    /// The parser's finding: what is wrong with the response.
+    static func malformed(_ what: String) -> RuntimeError { RuntimeError(.malformedResponse, "malformed HTTP response: " + what) }
 }
 
 /// Incremental HTTP/1.1 response parser for a client connection: bytes go in as they arrive (`append`), whole
@@ -52,8 +52,8 @@ public struct HTTPResponseParser {
     /// The next whole response, or nil when more bytes are needed. `headRequest`: the response answers a HEAD.
     public mutating func next(headRequest: Bool = false) throws -> HTTPResponse? {
         guard let headEnd = findHeadEnd() else {
-            if buffer.count - start > Self.maxHeadBytes { throw HTTPParseError("header section larger than \(Self.maxHeadBytes) bytes") }
-            if closed && buffer.count > start { throw HTTPParseError("connection closed inside the header section") }
+            if buffer.count - start > Self.maxHeadBytes { throw RuntimeError.malformed("header section larger than \(Self.maxHeadBytes) bytes") }
+            if closed && buffer.count > start { throw RuntimeError.malformed("connection closed inside the header section") }
             return nil
         }
         var (response, framing) = try parseHead(start, headEnd - 4)
@@ -64,15 +64,15 @@ public struct HTTPResponseParser {
             end = bodyStart
         } else if let coding = framing.transferEncoding {
             guard coding.split(separator: ",").last.map({ Self.trimmed(Substring($0)).lowercased() }) == "chunked" else {
-                throw HTTPParseError("unsupported Transfer-Encoding '\(coding)'")
+                throw RuntimeError.malformed("unsupported Transfer-Encoding '\(coding)'")
             }
             guard let (body, after) = try dechunk(from: bodyStart) else { return nil }
             response.body = body
             end = after
         } else if let length = framing.contentLength {
-            guard let n = Int(length), n >= 0 else { throw HTTPParseError("Content-Length '\(length)'") }
+            guard let n = Int(length), n >= 0 else { throw RuntimeError.malformed("Content-Length '\(length)'") }
             guard buffer.count - bodyStart >= n else {
-                if closed { throw HTTPParseError("connection closed after \(buffer.count - bodyStart) of \(n) body bytes") }
+                if closed { throw RuntimeError.malformed("connection closed after \(buffer.count - bodyStart) of \(n) body bytes") }
                 return nil
             }
             end = bodyStart + n
@@ -129,7 +129,7 @@ public struct HTTPResponseParser {
                   p[s + 5] == 0x31, p[s + 6] == 0x2E, p[s + 7] == 0x30 || p[s + 7] == 0x31, p[s + 8] == 0x20,
                   (0x31...0x39).contains(digits.0), (0x30...0x39).contains(digits.1), (0x30...0x39).contains(digits.2),
                   status.count == 12 || p[s + 12] == 0x20 else {
-                throw HTTPParseError("status line '\(Self.printable(UnsafeBufferPointer(rebasing: p[status])))'")
+                throw RuntimeError.malformed("status line '\(Self.printable(UnsafeBufferPointer(rebasing: p[status])))'")
             }
             var response = HTTPResponse(status: Int(digits.0 - 0x30) * 100 + Int(digits.1 - 0x30) * 10 + Int(digits.2 - 0x30),
                                         headers: [], body: [], keepAlive: p[s + 7] == 0x31)
@@ -141,7 +141,7 @@ public struct HTTPResponseParser {
                 var colon = field.lowerBound
                 while colon < field.upperBound && p[colon] != 0x3A && p[colon] > 0x20 && p[colon] < 0x7F { colon += 1 }
                 guard colon < field.upperBound, p[colon] == 0x3A, colon > field.lowerBound else {
-                    throw HTTPParseError("header line '\(Self.printable(UnsafeBufferPointer(rebasing: p[field])))'")
+                    throw RuntimeError.malformed("header line '\(Self.printable(UnsafeBufferPointer(rebasing: p[field])))'")
                 }
                 var v = colon + 1, e = field.upperBound
                 while v < e && (p[v] == 0x20 || p[v] == 0x09) { v += 1 }
@@ -177,7 +177,7 @@ public struct HTTPResponseParser {
             // (found by fuzz/http_response.swift; t/fuzz/http_response/negative-chunk-size)
             guard !sizeField.isEmpty, sizeField.count <= 16, sizeField.allSatisfy(Self.isHexDigit),
                   let size = Int(String(decoding: sizeField, as: UTF8.self), radix: 16) else {
-                throw HTTPParseError("chunk size '\(Self.printable(buffer[i..<eol]))'")
+                throw RuntimeError.malformed("chunk size '\(Self.printable(buffer[i..<eol]))'")
             }
             i = eol + 2
             if size == 0 {  // trailer fields until an empty line
@@ -191,7 +191,7 @@ public struct HTTPResponseParser {
             guard buffer.count - i >= size + 2 else { return try incomplete() }
             body.append(contentsOf: buffer[i..<i + size])
             i += size
-            guard buffer[i] == 13, buffer[i + 1] == 10 else { throw HTTPParseError("no CRLF after a \(size)-byte chunk") }
+            guard buffer[i] == 13, buffer[i + 1] == 10 else { throw RuntimeError.malformed("no CRLF after a \(size)-byte chunk") }
             i += 2
         }
     }
@@ -201,7 +201,7 @@ public struct HTTPResponseParser {
     }
 
     private func incomplete() throws -> ([UInt8], Int)? {
-        if closed { throw HTTPParseError("connection closed inside a chunked body") }
+        if closed { throw RuntimeError.malformed("connection closed inside a chunked body") }
         return nil
     }
 

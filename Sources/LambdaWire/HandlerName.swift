@@ -25,15 +25,11 @@ public struct HandlerName: Equatable, Sendable, CustomStringConvertible {
     public var isPackageQualified: Bool { function?.contains("::") ?? false }
     public var description: String { text }
 
-    public struct Invalid: Error, Equatable, CustomStringConvertible {
-        public let description: String
-    }
-
     /// What an invalid handler's error says the grammar is.
     public static let expected = "expected FILE.FUNCTION (e.g. handler.handle) or a .psgi file (e.g. app.psgi)"
 
     public init(parsing text: String) throws {
-        let invalid = Invalid(description: "invalid handler '\(text)': \(Self.expected)")
+        let invalid = WireError(.invalidHandler, "invalid handler '\(text)': \(Self.expected)")
         if text.hasSuffix(".psgi") {
             guard text.count > ".psgi".count, !text.hasSuffix("/.psgi") else { throw invalid }
             self.text = text
@@ -44,7 +40,7 @@ public struct HandlerName: Equatable, Sendable, CustomStringConvertible {
         guard let dot = text.firstIndex(of: "."), dot != text.startIndex, text.index(after: dot) != text.endIndex
         else { throw invalid }
         guard !text.hasPrefix("/") else {
-            throw Invalid(description: "invalid handler '\(text)': FILE is relative to the task root (e.g. lib/api.handle)")
+            throw WireError(.invalidHandler, "invalid handler '\(text)': FILE is relative to the task root (e.g. lib/api.handle)")
         }
         self.text = text
         self.file = String(text[..<dot]) + ".pl"

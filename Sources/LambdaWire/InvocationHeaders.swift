@@ -19,26 +19,16 @@ public struct InvocationHeaders: Equatable, Sendable {
         self.tenantID = tenantID
     }
 
-    public enum ParseError: Error, Equatable, CustomStringConvertible {
-        case missingRequestID
-        case invalidDeadline(String)
-        public var description: String {
-            switch self {
-            case .missingRequestID: return "the Runtime API sent an invocation without \(RuntimeAPI.Header.requestID)"
-            case .invalidDeadline(let v): return "the Runtime API sent an invalid \(RuntimeAPI.Header.deadlineMs): '\(v)'"
-            }
-        }
-    }
 
     /// Parses the invocation from a header lookup (`value(name)` returns the value of a header, names
     /// compared case-insensitively, or nil). A missing ARN is fine (the RIE omits it); a missing
     /// deadline means "no deadline known" and is given as 0.
     public init(value: (String) -> String?) throws {
         func header(_ name: String) -> String? { value(name).flatMap { $0.isEmpty ? nil : $0 } }
-        guard let id = header(RuntimeAPI.Header.requestID) else { throw ParseError.missingRequestID }
+        guard let id = header(RuntimeAPI.Header.requestID) else { throw WireError.missingRequestID }
         var deadlineMs: Int64 = 0
         if let deadline = header(RuntimeAPI.Header.deadlineMs) {
-            guard let d = Int64(deadline) else { throw ParseError.invalidDeadline(deadline) }
+            guard let d = Int64(deadline) else { throw WireError.invalidDeadline(deadline) }
             deadlineMs = d
         }
         self.init(requestID: id, deadlineMs: deadlineMs,

@@ -41,8 +41,22 @@ public protocol PerlOutputSink: AnyObject {
     func output(fd: Int32, bytes: UnsafeRawBufferPointer)
 }
 
-public struct PerlError: Error, CustomStringConvertible {
+/// The Perl bridge's one error type. (What Perl code does wrong — die, exit, a bad handler — is a `PerlOutcome`,
+/// not an error: only the bridge itself failing is.)
+public struct PerlError: Error, CustomStringConvertible, Equatable {
+    public enum Code: Equatable, Sendable {
+        /// perl_alloc/perl_parse failed, or the runtime's modules did not load.
+        case interpreterCreation
+        /// A `PerlWorker` job found no interpreter (its creation failed).
+        case workerUnavailable
+    }
+    public let code: Code
     public let description: String
+
+    public init(_ code: Code, _ description: String) {
+        self.code = code
+        self.description = description
+    }
 }
 
 /// An embedded Perl interpreter. Create and use it on one thread only (see `PerlThread`).
@@ -60,7 +74,7 @@ public final class PerlInterpreter {
             var err = cperl_buf()
             defer { cperl_buf_free(&err) }
             guard let raw = cperl_create(libDirs.isEmpty ? nil : libDirs.joined(separator: ":"), &err) else {
-                throw PerlError(description: err.data.map { String(cString: $0) } ?? "could not create a Perl interpreter")
+                throw PerlError(.interpreterCreation, err.data.map { String(cString: $0) } ?? "could not create a Perl interpreter")
             }
             return raw
         }

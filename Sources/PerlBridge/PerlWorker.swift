@@ -6,10 +6,6 @@ import Glibc
 /// thread, one at a time, in order. For hosts that call into Perl from async code (tests, tools); the
 /// bootstrap itself runs its whole loop on the interpreter's thread instead.
 public final class PerlWorker: @unchecked Sendable {
-    public struct Unavailable: Error, CustomStringConvertible {
-        public let description: String
-    }
-
     // Heap-allocated: a pthread mutex must not move, and a Swift stored property has no stable address.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -39,7 +35,7 @@ public final class PerlWorker: @unchecked Sendable {
             pthread_mutex_lock(mutex)
             jobs.append { interpreter, failure in
                 guard let interpreter else {
-                    continuation.resume(throwing: Unavailable(description: "no interpreter: \(failure ?? "?")"))
+                    continuation.resume(throwing: PerlError(.workerUnavailable, "no interpreter: \(failure ?? "?")"))
                     return
                 }
                 continuation.resume(with: Result { try body(interpreter) })

@@ -75,21 +75,21 @@ struct InvocationHeadersTests {
         [("X-Lambda-Runtime-Aws-Request-Id", "r1")],
     ])
     func missingRequestIDIsAnError(_ headers: [(String, String)]) {
-        #expect(throws: InvocationHeaders.ParseError.missingRequestID) {
+        #expect(throws: WireError.missingRequestID) {
             try parsed(headers)
         }
     }
 
     @Test(arguments: ["abc", "12.5", " 12", "12 ", "99999999999999999999", "0x10", "1e3"])
     func invalidDeadlineIsAnError(_ raw: String) {
-        #expect(throws: InvocationHeaders.ParseError.invalidDeadline(raw)) {
+        #expect(throws: WireError.invalidDeadline(raw)) {
             try parsed([("Lambda-Runtime-Aws-Request-Id", "r1"), ("Lambda-Runtime-Deadline-Ms", raw)])
         }
     }
 
     @Test func errorDescriptionsNameTheHeader() {
-        #expect(InvocationHeaders.ParseError.missingRequestID.description.contains("Lambda-Runtime-Aws-Request-Id"))
-        let d = InvocationHeaders.ParseError.invalidDeadline("soon").description
+        #expect(WireError.missingRequestID.description.contains("Lambda-Runtime-Aws-Request-Id"))
+        let d = WireError.invalidDeadline("soon").description
         #expect(d.contains("Lambda-Runtime-Deadline-Ms") && d.contains("'soon'"))
     }
 

@@ -43,9 +43,9 @@ struct HandlerNameTests {
         #expect(h.path(inTaskRoot: "/var/task") == "/srv/app.psgi")
     }
 
-    /// The HandlerName.Invalid message parsing `text` gives (nil when it parses).
+    /// The WireError (.invalidHandler) message parsing `text` gives (nil when it parses).
     func failure(_ text: String) -> String? {
-        do { _ = try HandlerName(parsing: text); return nil } catch let e as HandlerName.Invalid { return e.description } catch {
+        do { _ = try HandlerName(parsing: text); return nil } catch let e as WireError where e.code == .invalidHandler { return e.description } catch {
             return "unexpected \(error)"
         }
     }
