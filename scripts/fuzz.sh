@@ -41,11 +41,13 @@ build() {
         build_wire && swiftc "${swift_fuzz[@]}" -I "$out" -L "$out" -lLambdaWire fuzz/handler_name.swift -o "$out/bin/$t" ;;
     event_stream)
         build_wire && swiftc "${swift_fuzz[@]}" -I "$out" -L "$out" -lLambdaWire fuzz/event_stream.swift \
-            Sources/LambdaEmulator/EventStream.swift Sources/LambdaEmulator/CRC32.swift -o "$out/bin/$t" ;;
+            Sources/LambdaEmulator/EventStream.swift Sources/LambdaEmulator/CRC32.swift Sources/LambdaEmulator/EmulatorError.swift \
+            -o "$out/bin/$t" ;;
     invoke_request)
         build_wire && swiftc "${swift_fuzz[@]}" -I "$out" -L "$out" -lLambdaWire fuzz/invoke_request.swift \
             Sources/LambdaEmulator/InvokeRequest.swift Sources/LambdaEmulator/InvokeAPI.swift \
             Sources/LambdaEmulator/JSONCheck.swift Sources/LambdaEmulator/EventStream.swift Sources/LambdaEmulator/CRC32.swift \
+            Sources/LambdaEmulator/EmulatorError.swift \
             -o "$out/bin/$t" ;;
     *) echo "unknown fuzz target $t" >&2; return 2 ;;
     esac

@@ -17,10 +17,6 @@ final class ChildProcess {
     /// The environment's unique log stream entry: how its escaped descendants are recognised (`Orphans`).
     private let marker: String
 
-    struct SpawnError: Error, CustomStringConvertible {
-        let description: String
-    }
-
     private init(pid: pid_t, stdoutFD: Int32, stderrFD: Int32, marker: String) {
         self.pid = pid
         self.marker = marker
@@ -30,13 +26,13 @@ final class ChildProcess {
     }
 
     static func spawn(command: [String], environment: [String: String], directory: String) throws -> ChildProcess {
-        guard let executable = command.first else { throw SpawnError(description: "no command to run") }
+        guard let executable = command.first else { throw EmulatorError(.spawn, "no command to run") }
         var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1]
         // Spawns happen on the emulator's one event loop thread, so pipe + FD_CLOEXEC does not race another spawn.
-        guard pipe(&out) == 0 else { throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&out) == 0 else { throw EmulatorError(.spawn, "pipe: \(String(cString: strerror(errno)))") }
         guard pipe(&err) == 0 else {
             close(out[0]); close(out[1])
-            throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))")
+            throw EmulatorError(.spawn, "pipe: \(String(cString: strerror(errno)))")
         }
         defer { close(out[1]); close(err[1]) }
         for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -50,7 +46,7 @@ final class ChildProcess {
         // NIO's sockets (the Invoke API listener, callers' connections) are not close-on-exec: a runtime spawned while
         // a caller waits would keep its connection open (a `Connection: close` caller never saw EOF after a cold start).
         _ = Self.addCloseFrom?(&actions, 3)
-        guard let addChdir = Self.addChdir else { throw SpawnError(description: "posix_spawn_file_actions_addchdir_np is missing") }
+        guard let addChdir = Self.addChdir else { throw EmulatorError(.spawn, "posix_spawn_file_actions_addchdir_np is missing") }
         _ = addChdir(&actions, directory)
 
         var attr = posix_spawnattr_t()
@@ -81,7 +77,7 @@ final class ChildProcess {
         }
         guard rc == 0 else {
             close(out[0]); close(err[0])
-            throw SpawnError(description: "cannot run \(executable): \(String(cString: strerror(rc)))")
+            throw EmulatorError(.spawn, "cannot run \(executable): \(String(cString: strerror(rc)))")
         }
         let stream = environment[RuntimeEnvironment.logStream] ?? ""
         return ChildProcess(pid: pid, stdoutFD: out[0], stderrFD: err[0], marker: "\(RuntimeEnvironment.logStream)=\(stream)")

@@ -50,37 +50,33 @@ public struct EventStreamMessage: Equatable, Sendable {
         return out
     }
 
-    public enum DecodeError: Error, Equatable {
-        case preludeChecksum, messageChecksum, malformedHeaders, unsupportedHeaderType(UInt8)
-    }
-
     /// Decodes the first message in `bytes`; nil when more bytes are needed. Returns the bytes consumed.
     public static func decode(_ bytes: ArraySlice<UInt8>) throws -> (message: EventStreamMessage, consumed: Int)? {
         guard bytes.count >= preludeBytes else { return nil }
         let base = bytes.startIndex
         let total = Int(readBE32(bytes, base)), headersLength = Int(readBE32(bytes, base + 4))
-        guard CRC32.checksum(bytes[base..<base + 8]) == readBE32(bytes, base + 8) else { throw DecodeError.preludeChecksum }
-        guard total >= preludeBytes + trailerBytes + headersLength else { throw DecodeError.malformedHeaders }
+        guard CRC32.checksum(bytes[base..<base + 8]) == readBE32(bytes, base + 8) else { throw EmulatorError.preludeChecksum }
+        guard total >= preludeBytes + trailerBytes + headersLength else { throw EmulatorError.malformedHeaders }
         guard bytes.count >= total else { return nil }
         guard CRC32.checksum(bytes[base..<base + total - 4]) == readBE32(bytes, base + total - 4) else {
-            throw DecodeError.messageChecksum
+            throw EmulatorError.messageChecksum
         }
         var headers = [EventStreamHeader]()
         var i = base + preludeBytes
         let headersEnd = i + headersLength
         while i < headersEnd {
             let nameLength = Int(bytes[i])
-            guard i + 1 + nameLength + 3 <= headersEnd else { throw DecodeError.malformedHeaders }
+            guard i + 1 + nameLength + 3 <= headersEnd else { throw EmulatorError.malformedHeaders }
             // names and values are UTF-8 strings: anything else is refused, not repaired (which would change the bytes)
             guard let name = String(validating: bytes[i + 1..<i + 1 + nameLength], as: UTF8.self) else {
-                throw DecodeError.malformedHeaders
+                throw EmulatorError.malformedHeaders
             }
             i += 1 + nameLength
-            guard bytes[i] == stringType else { throw DecodeError.unsupportedHeaderType(bytes[i]) }
+            guard bytes[i] == stringType else { throw EmulatorError.unsupportedHeaderType(bytes[i]) }
             let valueLength = Int(bytes[i + 1]) << 8 | Int(bytes[i + 2])
             i += 3
-            guard i + valueLength <= headersEnd else { throw DecodeError.malformedHeaders }
-            guard let value = String(validating: bytes[i..<i + valueLength], as: UTF8.self) else { throw DecodeError.malformedHeaders }
+            guard i + valueLength <= headersEnd else { throw EmulatorError.malformedHeaders }
+            guard let value = String(validating: bytes[i..<i + valueLength], as: UTF8.self) else { throw EmulatorError.malformedHeaders }
             headers.append(EventStreamHeader(name, value))
             i += valueLength
         }

@@ -41,11 +41,11 @@ import Testing
         var bytes = InvokeComplete.payloadChunk([1, 2, 3]).encoded()
         bytes[bytes.count - 6] ^= 0xff
         let corruptPayload = bytes
-        #expect(throws: EventStreamMessage.DecodeError.messageChecksum) { try EventStreamMessage.decode(corruptPayload[...]) }
+        #expect(throws: EmulatorError.messageChecksum) { try EventStreamMessage.decode(corruptPayload[...]) }
         bytes = InvokeComplete.payloadChunk([1, 2, 3]).encoded()
         bytes[1] ^= 0x01
         let corruptPrelude = bytes
-        #expect(throws: EventStreamMessage.DecodeError.preludeChecksum) { try EventStreamMessage.decode(corruptPrelude[...]) }
+        #expect(throws: EmulatorError.preludeChecksum) { try EventStreamMessage.decode(corruptPrelude[...]) }
     }
 
     /// Found by fuzzing (t/fuzz/event_stream): a header value that is not UTF-8 was decoded with replacement
@@ -57,7 +57,7 @@ import Testing
         let crc = CRC32.checksum(bytes[..<(bytes.count - 4)])
         bytes.replaceSubrange((bytes.count - 4)..., with: (0..<4).map { UInt8(truncatingIfNeeded: crc >> (24 - 8 * $0)) })
         let malformed = bytes
-        #expect(throws: EventStreamMessage.DecodeError.malformedHeaders) { try EventStreamMessage.decode(malformed[...]) }
+        #expect(throws: EmulatorError.malformedHeaders) { try EventStreamMessage.decode(malformed[...]) }
     }
 
     @Test func invokeCompleteOmitsAbsentFields() {
