@@ -30,21 +30,20 @@ public struct ELFFile: Equatable {
         // the dynamic string table are touched
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw PackageError("cannot read \(path): \(error.localizedDescription)")
+            throw ProjectError(.package, "cannot read \(path): \(error.localizedDescription)")
         }
-        do { try self.init(bytes: data) } catch let e as ELFError {
-            throw PackageError("\(path): \(e.reason)")
+        do { try self.init(bytes: data) } catch let e as ProjectError where e.code == .elf {
+            throw ProjectError(.package, "\(path): \(e.description)")
         }
     }
 
-    struct ELFError: Error { let reason: String }
 
     private struct Segment { var type: UInt32; var offset: UInt64; var vaddr: UInt64; var filesz: UInt64 }
 
     public init(bytes data: Data) throws {
         let b = [UInt8](data.prefix(64))
-        guard b.count >= 16, b[0] == 0x7f, b[1] == 0x45, b[2] == 0x4c, b[3] == 0x46 else { throw ELFError(reason: "not an ELF file") }
-        guard b[4] == 1 || b[4] == 2, b[5] == 1 || b[5] == 2 else { throw ELFError(reason: "unknown ELF class or byte order") }
+        guard b.count >= 16, b[0] == 0x7f, b[1] == 0x45, b[2] == 0x4c, b[3] == 0x46 else { throw ProjectError(.elf, "not an ELF file") }
+        guard b[4] == 1 || b[4] == 2, b[5] == 1 || b[5] == 2 else { throw ProjectError(.elf, "unknown ELF class or byte order") }
         is64Bit = b[4] == 2
         bigEndian = b[5] == 2
         let reader = Reader(data: data, bigEndian: bigEndian)
@@ -76,14 +75,14 @@ public struct ELFFile: Equatable {
             at = at &+ UInt64(2 * w)
         }
         // DT_STRTAB is an address: the file offset comes from the PT_LOAD segment that maps it
-        guard let strtab = entries.first(where: { $0.0 == 5 })?.1 else { throw ELFError(reason: "dynamic section without a string table") }
+        guard let strtab = entries.first(where: { $0.0 == 5 })?.1 else { throw ProjectError(.elf, "dynamic section without a string table") }
         guard let load = segments.first(where: { $0.type == 1 && $0.vaddr <= strtab && strtab - $0.vaddr < $0.filesz }) else {
-            throw ELFError(reason: "the dynamic string table is outside every loaded segment")
+            throw ProjectError(.elf, "the dynamic string table is outside every loaded segment")
         }
         let base = (strtab - load.vaddr) &+ load.offset
         let size = entries.first(where: { $0.0 == 10 })?.1 ?? (load.offset &+ load.filesz &- base)  // DT_STRSZ
         func string(_ offset: UInt64) throws -> String {
-            guard offset < size else { throw ELFError(reason: "a dynamic entry points past the string table") }
+            guard offset < size else { throw ProjectError(.elf, "a dynamic entry points past the string table") }
             return try reader.string(base &+ offset, limit: base &+ size)
         }
         for (tag, value) in entries {
@@ -110,7 +109,7 @@ public struct ELFFile: Equatable {
 
         func bytes(_ offset: UInt64, _ count: Int) throws -> [UInt8] {
             guard offset <= UInt64(data.count), UInt64(count) <= UInt64(data.count) - offset else {
-                throw ELFError(reason: "truncated ELF file")
+                throw ProjectError(.elf, "truncated ELF file")
             }
             let start = data.startIndex + Int(offset)
             let b = [UInt8](data[start..<start + count])
@@ -123,7 +122,7 @@ public struct ELFFile: Equatable {
         func u32(_ offset: UInt64) throws -> UInt32 { UInt32(try unsigned(offset, 4)) }
         func word(_ offset: UInt64, _ width: Int) throws -> UInt64 { try unsigned(offset, width) }
         func string(_ offset: UInt64, limit: UInt64) throws -> String {
-            guard offset < UInt64(data.count) else { throw ELFError(reason: "truncated ELF file") }
+            guard offset < UInt64(data.count) else { throw ProjectError(.elf, "truncated ELF file") }
             let end = min(limit, UInt64(data.count))
             var out: [UInt8] = []
             var i = offset
@@ -133,7 +132,7 @@ public struct ELFFile: Equatable {
                 out.append(c)
                 i += 1
             }
-            throw ELFError(reason: "unterminated string in the ELF file")
+            throw ProjectError(.elf, "unterminated string in the ELF file")
         }
     }
 }

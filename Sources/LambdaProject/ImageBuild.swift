@@ -97,15 +97,15 @@ public struct ImageBuild {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
-            throw ImageError("'\(directory.path)' is not a directory")
+            throw ProjectError(.image, "'\(directory.path)' is not a directory")
         }
         let name: HandlerName
-        do { name = try HandlerName(parsing: handler) } catch { throw ImageError("\(error) (pass --handler)") }
+        do { name = try HandlerName(parsing: handler) } catch { throw ProjectError(.image, "\(error) (pass --handler)") }
         guard let file = name.relativeFile else {
-            throw ImageError("the handler \(handler) is outside the image's /var/task: name a file in '\(directory.path)'")
+            throw ProjectError(.image, "the handler \(handler) is outside the image's /var/task: name a file in '\(directory.path)'")
         }
         guard fm.fileExists(atPath: directory.appendingPathComponent(file).path) else {
-            throw ImageError("no \(file) in '\(directory.path)' for the handler \(handler) (pass --handler FILE.FUNCTION or --handler FILE.psgi)")
+            throw ProjectError(.image, "no \(file) in '\(directory.path)' for the handler \(handler) (pass --handler FILE.FUNCTION or --handler FILE.psgi)")
         }
     }
 
@@ -116,10 +116,6 @@ public struct ImageBuild {
     }
 }
 
-public struct ImageError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
 
 /// The `docker` CLI, with the checks that turn its failures into clear messages.
 public struct Docker {
@@ -131,7 +127,7 @@ public struct Docker {
         let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         guard let exe = path.split(separator: ":").map({ String($0) + "/docker" })
             .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw ImageError("docker is not installed (no `docker` on PATH): install Docker (Debian: apt-get install docker.io)")
+            throw ProjectError(.image, "docker is not installed (no `docker` on PATH): install Docker (Debian: apt-get install docker.io)")
         }
         var docker = Docker(executable: exe, environment: environment)
         if environment["DOCKER_BUILDKIT"] == nil, (try? docker.run(["buildx", "version"], quiet: true)) != 0 {
@@ -147,7 +143,7 @@ public struct Docker {
         guard status == 0 else {
             let host = environment["DOCKER_HOST"].map { " at \($0)" } ?? ""
             let detail = err.split(separator: "\n").first.map { ": \($0)" } ?? ""
-            throw ImageError("the Docker daemon is not running\(host)\(detail) (start it: dockerd, or systemctl start docker)")
+            throw ProjectError(.image, "the Docker daemon is not running\(host)\(detail) (start it: dockerd, or systemctl start docker)")
         }
     }
 
@@ -160,7 +156,7 @@ public struct Docker {
     public func imageSize(_ tag: String) throws -> Int64 {
         let out = try output(["image", "inspect", "--format", "{{.Size}}", tag])
         guard let n = Int64(out.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw ImageError("cannot read the size of \(tag)")
+            throw ProjectError(.image, "cannot read the size of \(tag)")
         }
         return n
     }
@@ -180,7 +176,7 @@ public struct Docker {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = quiet ? err : (lineHandler == nil ? FileHandle.standardError : out)
-        do { try p.run() } catch { throw ImageError("cannot run \(executable): \(error.localizedDescription)") }
+        do { try p.run() } catch { throw ProjectError(.image, "cannot run \(executable): \(error.localizedDescription)") }
         var pending = Data()
         while true {
             let chunk = out.fileHandleForReading.availableData
@@ -209,7 +205,7 @@ public struct Docker {
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw ImageError("docker \(arguments.joined(separator: " ")) failed") }
+        guard p.terminationStatus == 0 else { throw ProjectError(.image, "docker \(arguments.joined(separator: " ")) failed") }
         return String(decoding: data, as: UTF8.self)
     }
 }

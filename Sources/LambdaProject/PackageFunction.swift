@@ -37,22 +37,22 @@ public struct FunctionPackage {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
-            throw PackageError("'\(directory.path)' is not a directory")
+            throw ProjectError(.package, "'\(directory.path)' is not a directory")
         }
         var entries: [PackageEntry] = []
         try walk("", into: &entries)
         if let handler {
             guard let file = handler.relativeFile, entries.contains(where: { $0.path == file }) else {
-                throw PackageError("no \(handler.file) in '\(directory.path)' for the handler \(handler)")
+                throw ProjectError(.package, "no \(handler.file) in '\(directory.path)' for the handler \(handler)")
             }
         } else {
             guard entries.contains(where: { !$0.path.contains("/") && HandlerName.loads($0.path) }) else {
-                throw PackageError("no handler file (*.pl or *.psgi) in '\(directory.path)'")
+                throw ProjectError(.package, "no handler file (*.pl or *.psgi) in '\(directory.path)'")
             }
         }
         let runtimeNames = Set(runtime.map { String($0.path.prefix { $0 != "/" }) })
         if let clash = entries.lazy.map({ String($0.path.prefix { $0 != "/" }) }).first(where: runtimeNames.contains) {
-            throw PackageError("'\(directory.path)' has its own \(clash), where the zip's runtime goes; rename it, or pass "
+            throw ProjectError(.package, "'\(directory.path)' has its own \(clash), where the zip's runtime goes; rename it, or pass "
                 + "--no-bootstrap to leave the runtime out (then '\(clash)' is packed as it is)")
         }
         return runtime + entries
@@ -76,7 +76,7 @@ public struct FunctionPackage {
         let dir = relative.isEmpty ? directory.path : directory.path + "/" + relative
         let names: [String]
         do { names = try fm.contentsOfDirectory(atPath: dir).sorted() } catch {
-            throw PackageError("cannot read \(dir): \(error.localizedDescription)")
+            throw ProjectError(.package, "cannot read \(dir): \(error.localizedDescription)")
         }
         for name in names {
             let rel = relative.isEmpty ? name : relative + "/" + name

@@ -68,7 +68,7 @@ public struct LayerPackage {
         let script = #"use Config; print join "\n", $^X, sprintf("%vd", $^V), $Config{privlibexp}, $Config{archlibexp}, @INC"#
         let out = try Shell.output([perl, "-e", script])
         let lines = out.split(separator: "\n").map(String.init)
-        guard lines.count >= 4 else { throw PackageError("cannot read the configuration of '\(perl)'") }
+        guard lines.count >= 4 else { throw ProjectError(.package, "cannot read the configuration of '\(perl)'") }
         let (privlib, archlib) = (lines[2], lines[3])
         var dirs: [(String, String)] = []
         var seen = Set<String>()
@@ -81,7 +81,7 @@ public struct LayerPackage {
             dirs.append((name, real))
         }
         guard dirs.contains(where: { $0.0 == "lib" }), dirs.contains(where: { $0.0 == "arch" }) else {
-            throw PackageError("'\(perl)' has no privlib/archlib on @INC")
+            throw ProjectError(.package, "'\(perl)' has no privlib/archlib on @INC")
         }
         return PerlInstall(version: lines[1], interpreter: lines[0], moduleDirs: dirs)
     }
@@ -132,12 +132,12 @@ public struct LayerPackage {
     /// function zip, with the launcher still at the root as `bootstrap`.
     public func entries(in directory: String = "") throws -> (entries: [PackageEntry], perl: PerlInstall) {
         guard FileManager.default.isExecutableFile(atPath: bootstrap) else {
-            throw PackageError("no runtime at '\(bootstrap)': build it (swift build -c release --product bootstrap) or pass --bootstrap PATH")
+            throw ProjectError(.package, "no runtime at '\(bootstrap)': build it (swift build -c release --product bootstrap) or pass --bootstrap PATH")
         }
         let install = try perlInstall()
         let libs = try Self.sharedLibraries(of: [bootstrap, install.interpreter] + Self.xsObjects(install))
         guard let loader = libs.map(\.0).first(where: { Self.loaderNames.contains($0) }) else {
-            throw PackageError("\(bootstrap) names no dynamic loader (\(Self.loaderNames.joined(separator: " or "))): is it a static or foreign binary?")
+            throw ProjectError(.package, "\(bootstrap) names no dynamic loader (\(Self.loaderNames.joined(separator: " or "))): is it a static or foreign binary?")
         }
         let dirs = install.moduleDirs.map(\.0)
         let d = directory.isEmpty ? "" : directory + "/"
@@ -162,7 +162,7 @@ public struct LayerPackage {
     /// Module files under `dir`: no pod, C headers (CORE/), .packlist or man pages.
     static func collectModules(_ dir: String, as prefix: String, into entries: inout [PackageEntry]) throws {
         let fm = FileManager.default
-        guard let walker = fm.enumerator(atPath: dir) else { throw PackageError("cannot read \(dir)") }
+        guard let walker = fm.enumerator(atPath: dir) else { throw ProjectError(.package, "cannot read \(dir)") }
         var files: [String] = []
         while let rel = walker.nextObject() as? String {
             let name = (rel as NSString).lastPathComponent
@@ -186,11 +186,11 @@ enum Shell {
         p.arguments = arguments
         let pipe = Pipe()
         p.standardOutput = pipe
-        do { try p.run() } catch { throw PackageError("cannot run \(arguments[0]): \(error.localizedDescription)") }
+        do { try p.run() } catch { throw ProjectError(.package, "cannot run \(arguments[0]): \(error.localizedDescription)") }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else {
-            throw PackageError("\(arguments.joined(separator: " ")) failed with status \(p.terminationStatus)")
+            throw ProjectError(.package, "\(arguments.joined(separator: " ")) failed with status \(p.terminationStatus)")
         }
         return String(decoding: data, as: UTF8.self)
     }

@@ -45,16 +45,12 @@ public struct PackageEntry: Equatable {
         switch source {
         case .bytes(let b): return Data(b)
         case .file(let p):
-            guard let d = FileManager.default.contents(atPath: p) else { throw PackageError("cannot read \(p)") }
+            guard let d = FileManager.default.contents(atPath: p) else { throw ProjectError(.package, "cannot read \(p)") }
             return d
         }
     }
 }
 
-public struct PackageError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
 
 /// Sizes of a written zip, checked against Lambda's limits.
 public struct PackageSizes: Equatable {
@@ -98,9 +94,9 @@ public enum ReproducibleZip {
         var seen = Set<String>()
         for e in entries {
             guard !e.path.isEmpty, !e.path.hasPrefix("/"), !e.path.split(separator: "/").contains("..") else {
-                throw PackageError("invalid path in package: '\(e.path)'")
+                throw ProjectError(.package, "invalid path in package: '\(e.path)'")
             }
-            guard seen.insert(e.path).inserted else { throw PackageError("two files at '\(e.path)' in the package") }
+            guard seen.insert(e.path).inserted else { throw ProjectError(.package, "two files at '\(e.path)' in the package") }
         }
         let sorted = entries.sorted { Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) }
         let fm = FileManager.default
@@ -110,7 +106,7 @@ public enum ReproducibleZip {
         do {
             archive = try Archive(url: tmp, accessMode: .create)
         } catch {
-            throw PackageError("cannot create \(output.path): \(error)")
+            throw ProjectError(.package, "cannot create \(output.path): \(error)")
         }
         var unzipped: Int64 = 0
         do {
@@ -125,7 +121,7 @@ public enum ReproducibleZip {
             }
         } catch {
             try? fm.removeItem(at: tmp)
-            throw error is PackageError ? error : PackageError("cannot write \(output.path): \(error)")
+            throw error is ProjectError ? error : ProjectError(.package, "cannot write \(output.path): \(error)")
         }
         _ = try? fm.removeItem(at: output)
         try fm.moveItem(at: tmp, to: output)

@@ -50,12 +50,12 @@ public struct RuntimeImages {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
-        do { try p.run() } catch { throw ImageError("cannot run \(bootstrap): \(error.localizedDescription)") }
+        do { try p.run() } catch { throw ProjectError(.image, "cannot run \(bootstrap): \(error.localizedDescription)") }
         let version = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         guard p.terminationStatus == 0, version.split(separator: ".").count == 3 else {
-            throw ImageError("cannot tell which perl \(bootstrap) embeds (it does not run here"
+            throw ProjectError(.image, "cannot tell which perl \(bootstrap) embeds (it does not run here"
                 + (message.isEmpty ? "" : ": " + message.trimmingCharacters(in: .whitespacesAndNewlines)) + ")")
         }
         return version
@@ -99,19 +99,19 @@ public struct RuntimeImages {
     }
 
     /// Why `image` could not be built, and what to run instead.
-    public static func failure(_ image: String, status: Int32, osBasePresent: Bool) -> ImageError {
+    public static func failure(_ image: String, status: Int32, osBasePresent: Bool) -> ProjectError {
         if image == base && !osBasePresent {
-            return ImageError("building \(base) failed: it starts FROM \(osBase), which the Docker engine neither has nor "
+            return ProjectError(.image, "building \(base) failed: it starts FROM \(osBase), which the Docker engine neither has nor "
                 + "could pull: `docker pull \(osBase)` (or load it from a file), then run this again")
         }
-        return ImageError("building \(image) failed (docker build status \(status), output above); where the default "
+        return ProjectError(.image, "building \(image) failed (docker build status \(status), output above); where the default "
             + "network has no route out (dockerd --iptables=false) pass DOCKER_BUILD_ARGS=\"--network host\"; or make "
             + "the images from a perl-lambda checkout: images/build.sh")
     }
 
     /// When there is no bootstrap to put into the base image.
-    public static func noBootstrap(_ image: String, at path: String) -> ImageError {
-        ImageError("\(image) is not in the Docker engine and there is no bootstrap at \(path) to build it from: "
+    public static func noBootstrap(_ image: String, at path: String) -> ProjectError {
+        ProjectError(.image, "\(image) is not in the Docker engine and there is no bootstrap at \(path) to build it from: "
             + "install perl-lambda with its bootstrap beside it, or run images/build.sh in a perl-lambda checkout "
             + "(make images), or give --base IMAGE")
     }

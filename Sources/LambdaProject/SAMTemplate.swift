@@ -41,10 +41,6 @@ public struct SAMFunction: Equatable, Sendable {
     }
 }
 
-public struct SAMTemplateError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
 
 /// The functions of a SAM (or CloudFormation + SAM transform) template, read for running them locally.
 public struct SAMTemplate: Sendable {
@@ -61,9 +57,9 @@ public struct SAMTemplate: Sendable {
     public static func load(path: String, parameters: [String: String] = [:], region: String = "us-east-1") throws -> SAMTemplate {
         let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw SAMTemplateError("cannot read the template '\(path)'")
+            throw ProjectError(.template, "cannot read the template '\(path)'")
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw SAMTemplateError("\(path) is not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else { throw ProjectError(.template, "\(path) is not UTF-8 text") }
         return try parse(yaml: text, directory: url.deletingLastPathComponent().path, parameters: parameters, region: region)
     }
 
@@ -74,10 +70,10 @@ public struct SAMTemplate: Sendable {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            throw SAMTemplateError("the template is not valid YAML: \(error)")
+            throw ProjectError(.template, "the template is not valid YAML: \(error)")
         }
-        guard let root, root.mapping != nil else { throw SAMTemplateError("the template is not a YAML mapping") }
-        guard let resources = root["Resources"]?.mapping else { throw SAMTemplateError("the template has no Resources") }
+        guard let root, root.mapping != nil else { throw ProjectError(.template, "the template is not a YAML mapping") }
+        guard let resources = root["Resources"]?.mapping else { throw ProjectError(.template, "the template has no Resources") }
 
         var scope = Resolver(region: region)
         for (key, value) in root["Parameters"]?.mapping ?? [:] {

@@ -97,10 +97,6 @@ public struct Scaffold: Sendable {
         case kept = "exists"
     }
 
-    public struct WriteError: Error, CustomStringConvertible, Equatable {
-        public let description: String
-    }
-
     /// Files of the scaffold already present in `directory`.
     public func existing(in directory: String) -> [String] {
         files.map(\.path).filter { FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0)) }
@@ -123,7 +119,7 @@ public struct Scaffold: Sendable {
                 try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try Data(file.contents.utf8).write(to: url)
             } catch {
-                throw WriteError(description: "cannot write \(url.path): \(error.localizedDescription)")
+                throw ProjectError(.scaffold, "cannot write \(url.path): \(error.localizedDescription)")
             }
             done.append((file.path, existed ? .overwritten : .created))
         }

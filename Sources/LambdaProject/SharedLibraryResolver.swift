@@ -109,9 +109,9 @@ public struct SharedLibraryResolver {
     }
 
     /// The error for libraries that cannot be found: each with the file that needs it.
-    public static func missingError(_ missing: [(name: String, neededBy: String)], describe: (String) -> String = { $0 }) -> PackageError {
+    public static func missingError(_ missing: [(name: String, neededBy: String)], describe: (String) -> String = { $0 }) -> ProjectError {
         let lines = missing.map { "  \($0.name), needed by \(describe($0.neededBy))" }
-        return PackageError("shared libraries not found on this machine, so they cannot be bundled:\n" + lines.joined(separator: "\n")
+        return ProjectError(.package, "shared libraries not found on this machine, so they cannot be bundled:\n" + lines.joined(separator: "\n")
             + "\ninstall them (Debian: apt-get install the package that ships each, e.g. `apt-file search libexpat.so.1`), "
             + "or add their folder to LD_LIBRARY_PATH, then package again")
     }

@@ -93,17 +93,15 @@ struct ImageBuildCommand: ParsableCommand {
             let arguments = build.buildArguments(dockerfilePath: dockerfile.path, context: context, extra: extra)
             let status = try docker.run(arguments, lineHandler: Self.showBuildLine)
             guard status == 0 else {
-                throw ImageError("docker build failed (status \(status)); the Dockerfile was:\n" + build.dockerfile())
+                throw ProjectError(.image, "docker build failed (status \(status)); the Dockerfile was:\n" + build.dockerfile())
             }
             let size = try docker.imageSize(build.tag)
             let percent = 100 * Double(size) / Double(LambdaLimits.image)
             print(">> built \(build.tag): \(LambdaLimits.megabytes(size)) (\(String(format: "%.1f", percent))% of Lambda's 10 GB image limit) "
                   + "in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
             print(">> run it: docker run -p 9000:8080 \(build.tag)")
-            if size > LambdaLimits.image { throw ImageError("the image is larger than Lambda's 10 GB limit for container images") }
-        } catch let error as ImageError {
-            throw CLIError(error.description)
-        } catch let error as PackageError {
+            if size > LambdaLimits.image { throw ProjectError(.image, "the image is larger than Lambda's 10 GB limit for container images") }
+        } catch let error as ProjectError {
             throw CLIError(error.description)
         }
     }

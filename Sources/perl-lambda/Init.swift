@@ -48,7 +48,7 @@ struct Init: ParsableCommand {
         let results: [(path: String, action: Scaffold.WriteAction)]
         do {
             results = try scaffold.write(to: dir.path, force: force)
-        } catch let error as Scaffold.WriteError {
+        } catch let error as ProjectError {
             throw CLIError(error.description)
         }
         let shown = directory == "." ? "" : (directory.hasSuffix("/") ? directory : directory + "/")

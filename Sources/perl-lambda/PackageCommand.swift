@@ -84,7 +84,7 @@ struct PackageCommand: ParsableCommand {
             if let problem = sizes.violation() {
                 throw CLIError(problem)
             }
-        } catch let error as PackageError {
+        } catch let error as ProjectError {
             throw CLIError(error.description)
         }
     }

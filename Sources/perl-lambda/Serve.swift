@@ -123,7 +123,7 @@ extension Serve {
         let sam: SAMTemplate
         do {
             sam = try SAMTemplate.load(path: template, parameters: KeyValues.parse(parameter), region: base.region)
-        } catch let error as SAMTemplateError {
+        } catch let error as ProjectError {
             throw CLIError("\(template): \(error)")
         }
         sam.warnings.forEach { logger.warning("\(template): \($0)") }

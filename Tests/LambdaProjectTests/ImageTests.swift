@@ -38,9 +38,9 @@ private func folder(_ files: [String: String]) throws -> URL {
 
 @Test func missingHandlerFileIsAClearError() throws {
     let b = ImageBuild(directory: try folder(["other.pl": "1;"]))
-    #expect(throws: ImageError.self) { try b.validate() }
+    #expect { try b.validate() } throws: { ($0 as? ProjectError)?.code == .image }
     let bad = ImageBuild(directory: try folder(["handler.pl": "1;"]), handler: "handler")
-    #expect(throws: ImageError.self) { try bad.validate() }
+    #expect { try bad.validate() } throws: { ($0 as? ProjectError)?.code == .image }
 }
 
 @Test func missingDockerIsAClearError() {
@@ -108,7 +108,7 @@ private func folder(_ files: [String: String]) throws -> URL {
     try b.validate()
     #expect(b.dockerfile().hasSuffix("COPY . /var/task/\nCMD [\"app.psgi\"]\n"))
     let missing = ImageBuild(directory: try folder(["handler.pl": "1;"]), handler: "web/app.psgi")
-    #expect(throws: ImageError.self) { try missing.validate() }
+    #expect { try missing.validate() } throws: { ($0 as? ProjectError)?.code == .image }
     do { try missing.validate() } catch {
         #expect("\(error)".hasPrefix("no web/app.psgi in '"), "\(error)")
     }

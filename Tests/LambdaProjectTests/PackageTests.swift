@@ -49,7 +49,7 @@ private func makeFunction() throws -> (dir: URL, runtime: [PackageEntry]) {
         try Data("mine\n".utf8).write(to: url)
         #expect {
             try FunctionPackage(directory: dir, runtime: runtime).entries()
-        } throws: { ($0 as? PackageError)?.description.contains("has its own \(clash.prefix { $0 != "/" })") == true }
+        } throws: { ($0 as? ProjectError)?.description.contains("has its own \(clash.prefix { $0 != "/" })") == true }
         #expect(try FunctionPackage(directory: dir).entries().map(\.path).contains(clash))
     }
 }
@@ -87,10 +87,10 @@ private func makeFunction() throws -> (dir: URL, runtime: [PackageEntry]) {
 @Test func functionWithoutHandlerFails() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pl-empty-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    #expect(throws: PackageError.self) { try FunctionPackage(directory: dir).entries() }
-    #expect(throws: PackageError.self) {
+    #expect { try FunctionPackage(directory: dir).entries() } throws: { ($0 as? ProjectError)?.code == .package }
+    #expect {
         try FunctionPackage(directory: dir.appendingPathComponent("missing")).entries()
-    }
+    } throws: { ($0 as? ProjectError)?.code == .package }
 }
 
 /// A folder with the given files, in a fresh temporary directory.
@@ -105,9 +105,9 @@ private func folder(_ files: [String: String]) throws -> URL {
     return dir
 }
 
-/// The description of the PackageError `body` throws (nil when it throws none).
+/// The description of the ProjectError `body` throws (nil when it throws none).
 private func packageError(_ body: () throws -> Any) -> String? {
-    do { _ = try body(); return nil } catch { return (error as? PackageError)?.description ?? "\(error)" }
+    do { _ = try body(); return nil } catch { return (error as? ProjectError)?.description ?? "\(error)" }
 }
 
 /// README: a .psgi file can be the handler; such a function has no *.pl at all.
@@ -134,10 +134,10 @@ private func packageError(_ body: () throws -> Any) -> String? {
 @Test func duplicatePathsAndEscapesAreRejected() throws {
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("dup-\(UUID().uuidString).zip")
     let e = PackageEntry(path: "a.pl", source: .bytes([1]), executable: false)
-    #expect(throws: PackageError.self) { try ReproducibleZip.write([e, e], to: out) }
-    #expect(throws: PackageError.self) {
+    #expect { try ReproducibleZip.write([e, e], to: out) } throws: { ($0 as? ProjectError)?.code == .package }
+    #expect {
         try ReproducibleZip.write([PackageEntry(path: "../x", source: .bytes([1]), executable: false)], to: out)
-    }
+    } throws: { ($0 as? ProjectError)?.code == .package }
 }
 
 @Test func sizesAgainstLambdaLimits() {

@@ -131,10 +131,10 @@ private let twoFunctions = """
 }
 
 @Test func badTemplatesAreErrors() {
-    #expect(throws: SAMTemplateError.self) { try SAMTemplate.parse(yaml: "Resources: [unclosed", directory: "/") }
-    #expect(throws: SAMTemplateError.self) { try SAMTemplate.parse(yaml: "just text", directory: "/") }
-    #expect(throws: SAMTemplateError.self) { try SAMTemplate.parse(yaml: "AWSTemplateFormatVersion: x", directory: "/") }
-    #expect(throws: SAMTemplateError.self) { try SAMTemplate.load(path: "/nonexistent/template.yaml") }
+    #expect { try SAMTemplate.parse(yaml: "Resources: [unclosed", directory: "/") } throws: { ($0 as? ProjectError)?.code == .template }
+    #expect { try SAMTemplate.parse(yaml: "just text", directory: "/") } throws: { ($0 as? ProjectError)?.code == .template }
+    #expect { try SAMTemplate.parse(yaml: "AWSTemplateFormatVersion: x", directory: "/") } throws: { ($0 as? ProjectError)?.code == .template }
+    #expect { try SAMTemplate.load(path: "/nonexistent/template.yaml") } throws: { ($0 as? ProjectError)?.code == .template }
 }
 
 @Test func globalWarningsAreReportedOnce() throws {
