@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Docker, zip and layer tests (issue 5). Starts a private dockerd (vfs, no iptables), imports a cached
+# Docker, zip and layer tests. Starts a private dockerd (vfs, no iptables), imports a cached
 # debootstrap'd Debian bookworm as debian:bookworm-slim (no registry is reachable), builds perl-lambda:base
 # and :build from the release binaries, then checks:
-#   1. the seed's three-line Dockerfile (FROM perl-lambda:base / COPY handler.pl / CMD) answers curl on -p 9000:8080
+#   1. the three-line Dockerfile users write (FROM perl-lambda:base / COPY handler.pl / CMD) answers curl on -p 9000:8080
 #   2. `perl-lambda image build` of a function with a cpanfile (dependency vendored in local/lib/perl5)
 #   3. `perl-lambda package` → function.zip (the runtime bundled in perl-lambda/) unzipped into a clean root, served
 #      by `perl-lambda serve` with its bootstrap
@@ -16,12 +16,12 @@
 #      provided:al2023 built from that bullseye rootfs (perl removed, the real AWS RIE behind the provided
 #      images' entrypoint contract)
 #   7. images/source.Dockerfile on a stand-in for perl:5.40-slim (t/docker/perl-slim: perl 5.40.1 built from
-#      source into /usr/local): the bootstrap compiled against that perl inside it, then the seed Dockerfile on it,
+#      source into /usr/local): the bootstrap compiled against that perl inside it, then the three-line Dockerfile on it,
 #      and a Dockerfile ending with AWS::Lambda's `ENTRYPOINT [ "/usr/local/bin/perl", "-MAWS::Lambda::Bootstrap",
 #      "-e", "bootstrap(@ARGV)" ]`, under docker run -p and under a Runtime API (slowest part, about 10 minutes;
 #      QUICK=1 skips it, loudly)
-# Before images/build.sh runs, the engine starts empty: `perl-lambda image build` on the seed's folder (handler.pl
-# only) must say what is missing, then, with only debian:bookworm-slim imported, build perl-lambda:base itself
+# Before images/build.sh runs, the engine starts empty: `perl-lambda image build` on a folder holding only
+# handler.pl must say what is missing, then, with only debian:bookworm-slim imported, build perl-lambda:base itself
 # (and perl-lambda:build for a cpanfile) and the function's image. A function whose only entry point is app.psgi
 # goes through `package` (zip served from a clean root) and `image build` (docker run -p + curl).
 # usage: t/docker/run.sh [BIN_DIR]   (default: .build/release; ROOTFS_CACHE overrides the rootfs cache path,
@@ -247,7 +247,7 @@ run_image() { # run_image IMAGE [docker run args] → port (container id in $wor
     echo "$port"
 }
 
-# `perl-lambda image build` on a fresh engine (issue 10 §4): the seed's folder (handler.pl only), one command.
+# `perl-lambda image build` on a fresh engine: a folder holding only handler.pl, one command.
 # The engine is empty here: no OS image, nothing to build perl-lambda:base from, and no registry to pull it.
 seed_fn=$work/seed-fn
 mkdir -p "$seed_fn" "$work/lonely" && cp t/docker/hello/handler.pl "$seed_fn/" && cp "$cli" "$work/lonely/"
@@ -288,7 +288,7 @@ docker rm -f "$(cat "$work/cid")" >/dev/null
 out=$(docker run --rm --entrypoint /bin/sh cpan-fn:test -c 'ls /var/task/local; echo; ls /var/task' 2>&1)
 if [[ "$out" != *bin* && "$out" != *cache* ]]; then ok "image: no cpanm leftovers"; else nok "image: cpanm leftovers" "$out"; fi
 
-# a .psgi file as the image's handler (issue 10 §3)
+# a .psgi file as the image's handler
 out=$("$cli" image build "$psgi_fn" --handler app.psgi --tag psgi-fn:test 2>&1)
 check "image build --handler app.psgi (no *.pl in the folder)" ">> built psgi-fn:test" "$out"
 port=$(run_image psgi-fn:test)
@@ -358,13 +358,13 @@ else
         docker build -q -t slim-fn:test "$ctx" >/dev/null 2>&1
         port=$(run_image slim-fn:test)
         body=$(invoke "$port")
-        check "perl 5.40 image: the seed Dockerfile on it answers curl, embedding /usr/local's perl 5.40.1" \
+        check "perl 5.40 image: the three-line Dockerfile on it answers curl, embedding /usr/local's perl 5.40.1" \
             '"strict":"/usr/local/lib/perl5/5.40.1/strict.pm"' "$body"
         check "perl 5.40 image: JSON booleans and \$context" '"flag":true' "$body"
         check "perl 5.40 image: a die is the function's error" '"errorMessage":"boom from perl v5.40.1' \
             "$(curl -sS --max-time 30 -XPOST "http://127.0.0.1:$port/2015-03-31/functions/function/invocations" -d '{"die":1}' 2>&1)"
         docker rm -f "$(cat "$work/cid")" >/dev/null
-        # the seed's build-your-own Dockerfile ends with AWS::Lambda's ENTRYPOINT line (issue 10 §6): kept as it is
+        # an AWS::Lambda-era build-your-own Dockerfile ends with AWS::Lambda's ENTRYPOINT line: kept as it is
         mkdir -p "$work/seed-entry" && cp t/docker/perl-slim/handler.pl "$work/seed-entry/"
         printf '%s\n' 'FROM perl-lambda:source-5.40' 'COPY handler.pl /var/task/' \
             'ENTRYPOINT [ "/usr/local/bin/perl", "-MAWS::Lambda::Bootstrap", "-e", "bootstrap(@ARGV)" ]' \

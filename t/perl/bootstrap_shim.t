@@ -1,4 +1,4 @@
-# AWS::Lambda::Bootstrap (prove -I perl/lib t/perl/): the seed's ENTRYPOINT
+# AWS::Lambda::Bootstrap (prove -I perl/lib t/perl/): AWS::Lambda's ENTRYPOINT line
 #   [ "/usr/local/bin/perl", "-MAWS::Lambda::Bootstrap", "-e", "bootstrap(@ARGV)" ]
 # hands over to perl-lambda's bootstrap, with the same arguments and environment; other programs named
 # bootstrap (AWS::Lambda's own /opt/bootstrap) are passed over; inside our bootstrap the module is harmless.
@@ -34,7 +34,7 @@ write_exe("$tmp/theirs/bootstrap", "#!/bin/sh\nexec perl -MAWS::Lambda::Bootstra
 write_exe("$tmp/elf-other/bootstrap", "\x7fELF" . ("\0" x 5000) . "some other runtime 1.0\0");
 my $elf = write_exe("$tmp/elf-ours/bootstrap", "\x7fELF" . ("\0" x (1 << 20)) . "perl-lambda bootstrap 0.1.0\0");
 
-sub shim {  # runs the seed's ENTRYPOINT line under plain perl, with PATH and extra settings
+sub shim {  # runs AWS::Lambda's ENTRYPOINT line line under plain perl, with PATH and extra settings
     my ($path, $pre, @args) = @_;
     local $ENV{PATH} = "$path:/usr/bin:/bin";
     local $ENV{SHIM_TEST} = 'kept';
