@@ -32,16 +32,10 @@ repo=$PWD
 bin=$(cd "${1:-${PERL_LAMBDA_BIN_DIR:-.build/release}}" && pwd)
 cli=$bin/perl-lambda
 started=$(date +%s)
-pass=0 fail=0 skip=0
-ok()   { pass=$((pass + 1)); echo "ok $((pass + fail)) - $1"; }
-nok()  { fail=$((fail + 1)); echo "not ok $((pass + fail)) - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+source t/lib/tap.sh
+skip=0
 elapsed() { echo "$(( $(date +%s) - started ))s"; }
-check() { # check NAME EXPECTED-SUBSTRING ACTUAL [LOGFILE]
-    if [[ "$3" == *"$2"* ]]; then ok "$1"; else nok "$1" "expected: $2" "got: $3"; [ -n "${4:-}" ] && sed 's/^/#   log: /' "$4" | tail -20; fi
-}
-for b in perl-lambda bootstrap; do
-    [ -x "$bin/$b" ] || { echo "no $bin/$b: build first (make release)"; exit 1; }
-done
+need_binaries "$bin"
 
 work=$(mktemp -d /var/tmp/perl-lambda-docker.XXXXXX)
 source t/docker/engine.sh

@@ -11,15 +11,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 bin=$(cd "${1:-.build/release}" && pwd)
 cli=$bin/perl-lambda
-pass=0 fail=0
-ok()   { pass=$((pass + 1)); echo "ok $((pass + fail)) - $1"; }
-nok()  { fail=$((fail + 1)); echo "not ok $((pass + fail)) - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-check() { # check NAME EXPECTED-SUBSTRING ACTUAL [LOGFILE]
-    if [[ "$3" == *"$2"* ]]; then ok "$1"; else nok "$1" "expected: $2" "got: $3"; [ -n "${4:-}" ] && sed 's/^/#   log: /' "$4" | tail -20; fi
-}
-for b in perl-lambda bootstrap; do
-    [ -x "$bin/$b" ] || { echo "no $bin/$b: build first (make release)"; exit 1; }
-done
+source t/lib/tap.sh
+need_binaries "$bin"
 work=$(mktemp -d /var/tmp/perl-lambda-xslibs.XXXXXX)
 pids=()
 cleanup() {
