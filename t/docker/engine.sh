@@ -3,7 +3,10 @@
 #                      exports DOCKER_HOST and DOCKER_BUILDKIT=0; returns 1 when the engine cannot start
 #   engine_stop        removes containers, stops dockerd, deletes DIR's engine state
 #   bookworm_image TAG imports the cached debootstrap rootfs (built once at $ROOTFS_CACHE) as TAG
+#   bullseye_rootfs LOGDIR  the Debian bullseye rootfs (glibc 2.31, older than AL2023's) at $BULLSEYE_ROOTFS,
+#                      debootstrapped once (log in LOGDIR) and reused: the old-glibc chroot of t/docker and t/packaging
 ROOTFS_CACHE=${ROOTFS_CACHE:-/var/cache/perl-lambda/bookworm-rootfs.tar}
+BULLSEYE_ROOTFS=${BULLSEYE_ROOTFS:-/var/cache/perl-lambda/bullseye-rootfs}
 ENGINE_DIR=
 ENGINE_PID=
 
@@ -89,4 +92,15 @@ bookworm_image() {
     bookworm_rootfs || return 1
     docker image inspect "$1" >/dev/null 2>&1 && return 0
     docker import -c 'CMD ["/bin/bash"]' "$ROOTFS_CACHE" "$1" >/dev/null
+}
+
+bullseye_rootfs() {
+    local root=$BULLSEYE_ROOTFS log=$1/debootstrap-bullseye.log mirror
+    [ -x "$root/bin/sh" ] && return 0
+    command -v debootstrap >/dev/null || engine_install || return 1
+    mirror=$(debian_mirror)
+    echo "# debootstrap bullseye from $mirror into $root (once)"
+    rm -rf "$root.tmp"; mkdir -p "$(dirname "$root")"
+    debootstrap --variant=minbase bullseye "$root.tmp" "$mirror" >"$log" 2>&1 \
+        && mv "$root.tmp" "$root" || { tail -5 "$log"; rm -rf "$root.tmp"; return 1; }
 }

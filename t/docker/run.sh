@@ -132,18 +132,7 @@ for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pi
 
 # 5. the layer on glibc 2.31 (Debian bullseye), in a chroot sharing the host's network: the host's perl-lambda
 #    serves the Runtime API, the runtime inside the chroot is started with `-- COMMAND`
-bullseye=${BULLSEYE_ROOTFS:-/var/cache/perl-lambda/bullseye-rootfs}
-bullseye_rootfs() { # the cached rootfs, debootstrapped once from the host's Debian mirror
-    [ -x "$bullseye/bin/sh" ] && return 0
-    command -v debootstrap >/dev/null || { echo "# no debootstrap (apt-get install debootstrap)"; return 1; }
-    local mirror
-    mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -n 's/^URIs: *//p' | tr ' ' '\n' | grep -m1 '/debian/*$')
-    [ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $2 ~ /\/debian\/*$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
-    echo "# debootstrap bullseye from ${mirror:-http://deb.debian.org/debian} into $bullseye (once)"
-    rm -rf "$bullseye.tmp"; mkdir -p "$(dirname "$bullseye")"
-    debootstrap --variant=minbase bullseye "$bullseye.tmp" "${mirror:-http://deb.debian.org/debian}" >"$work/debootstrap.log" 2>&1 \
-        && mv "$bullseye.tmp" "$bullseye" || { tail -5 "$work/debootstrap.log"; rm -rf "$bullseye.tmp"; return 1; }
-}
+bullseye=$BULLSEYE_ROOTFS   # (t/docker/engine.sh)
 # enter ROOT LAYER TASK CMD...: CMD chrooted in ROOT with LAYER at /opt and TASK at /var/task (private mounts,
 # gone with the namespace)
 cat >"$work/enter.sh" <<'SH'
@@ -177,7 +166,7 @@ sub handle {
 PL
 if ! unshare --mount --propagation private true 2>/dev/null; then
     skip=$((skip + 8)); echo "# SKIPPED (8 tests): unshare --mount is not permitted here, no chroot on an older glibc"
-elif ! bullseye_rootfs; then
+elif ! bullseye_rootfs "$work"; then
     skip=$((skip + 8))
     echo "###########################################################################"
     echo "# SKIPPED (8 tests): no Debian bullseye rootfs (debootstrap failed, above):  #"
@@ -312,7 +301,7 @@ check "entrypoint on Lambda (AWS_LAMBDA_RUNTIME_API set) execs bootstrap" "127.0
 # the real AWS RIE behind the provided images' entrypoint contract)
 rie=${RIE_BIN:-$repo/.cache/bin/aws-lambda-rie}
 [ -x "$rie" ] || scripts/fetch-rie.sh >/dev/null 2>&1 || true
-if ! bullseye_rootfs || [ ! -x "$rie" ]; then
+if ! bullseye_rootfs "$work" || [ ! -x "$rie" ]; then
     skip=$((skip + 4)); echo "# SKIPPED (4 tests): no bullseye rootfs or no AWS RIE ($rie): provided:al2023 stand-in not built"
 else
     ctx=$work/provided-ctx

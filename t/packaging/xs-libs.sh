@@ -12,6 +12,7 @@ cd "$(dirname "$0")/../.."
 bin=$(cd "${1:-.build/release}" && pwd)
 cli=$bin/perl-lambda
 source t/lib/tap.sh
+source t/docker/engine.sh   # bullseye_rootfs
 need_binaries "$bin"
 work=$(mktemp -d /var/tmp/perl-lambda-xslibs.XXXXXX)
 pids=()
@@ -82,21 +83,10 @@ out=$("$cli" package "$bad" --bootstrap "$bin/bootstrap" --provided-library libp
 check "package: --provided-library accepts a library a layer provides" "wrote $work/bad.zip" "$out"
 
 # ---- served in the bullseye chroot: glibc 2.31, no perl, no libexpat ----
-bullseye=${BULLSEYE_ROOTFS:-/var/cache/perl-lambda/bullseye-rootfs}
-bullseye_rootfs() { # as t/docker/run.sh: debootstrapped once from the host's Debian mirror, then reused
-    [ -x "$bullseye/bin/sh" ] && return 0
-    command -v debootstrap >/dev/null || apt-get -o DPkg::Lock::Timeout=600 install -y -qq debootstrap >/dev/null || return 1
-    local mirror
-    mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -n 's/^URIs: *//p' | tr ' ' '\n' | grep -m1 '/debian/*$')
-    [ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $2 ~ /\/debian\/*$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
-    echo "# debootstrap bullseye from ${mirror:-http://deb.debian.org/debian} into $bullseye (once)"
-    rm -rf "$bullseye.tmp"; mkdir -p "$(dirname "$bullseye")"
-    debootstrap --variant=minbase bullseye "$bullseye.tmp" "${mirror:-http://deb.debian.org/debian}" >"$work/debootstrap.log" 2>&1 \
-        && mv "$bullseye.tmp" "$bullseye" || { tail -5 "$work/debootstrap.log"; rm -rf "$bullseye.tmp"; return 1; }
-}
+bullseye=$BULLSEYE_ROOTFS   # (t/docker/engine.sh)
 if ! unshare --mount --propagation private true 2>/dev/null; then
     echo "# unshare --mount is not permitted here: the chroot tests cannot run"; fail=$((fail + 1))
-elif ! bullseye_rootfs; then
+elif ! bullseye_rootfs "$work"; then
     echo "# no Debian bullseye rootfs (debootstrap failed, above)"; fail=$((fail + 1))
 else
     # enter ROOT LAYER TASK CMD...: CMD chrooted in ROOT, LAYER at /opt and TASK at /var/task, with the system's perl
