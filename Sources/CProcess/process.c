@@ -39,6 +39,15 @@ int cproc_die_with_parent(int signal) { return prctl(PR_SET_PDEATHSIG, (unsigned
 
 int cproc_become_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1UL); }
 
+/// sigaction(2) for one handler, no flags, nothing else blocked while it runs.
+static int install(int signal, void (*handler)(int)) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(signal, &sa, NULL);
+}
+
 static volatile sig_atomic_t guarded_group;
 
 static void kill_guarded_group(int signal) {
@@ -49,12 +58,8 @@ static void kill_guarded_group(int signal) {
 
 void cproc_guard_group(int pgid) {
     guarded_group = pgid;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = kill_guarded_group;
-    sigemptyset(&sa.sa_mask);
     int sig = cproc_group_death_signal();
-    sigaction(sig, &sa, NULL);
+    install(sig, kill_guarded_group);
     prctl(PR_SET_PDEATHSIG, (unsigned long)sig);
     if (getppid() == 1) kill_guarded_group(sig); // the parent died before we asked
     while (kill(-(pid_t)pgid, 0) == 0 || errno != ESRCH) sleep(1);
@@ -80,9 +85,5 @@ static void kill_group(int signal) {
 
 int cproc_kill_group_on(int signal) {
     if (getpgrp() != getpid()) return -1;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = kill_group;
-    sigemptyset(&sa.sa_mask);
-    return sigaction(signal, &sa, NULL);
+    return install(signal, kill_group);
 }

@@ -102,7 +102,7 @@ final class ExecutionEnvironment {
             return
         }
         process = child
-        if let guardPath = config.groupGuard, !config.isOurBootstrap {
+        if let guardPath = config.groupGuard {   // set only for runtimes other than our bootstrap
             // its own process group, its output unread (it prints nothing); it ends when the runtime's group is gone
             if let g = try? ChildProcess.spawn(command: [guardPath, "--guard-group", String(child.pid)], environment: [:],
                                                directory: "/") {

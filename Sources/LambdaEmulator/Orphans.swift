@@ -11,7 +11,7 @@ import Glibc
 /// environment block. Processes still in the group go with `kill(-pgid)`, and with the runtime's group kill when
 /// serve itself is SIGKILLed (see the bootstrap's parent-death handling).
 enum Orphans {
-    /// Runtimes serve started and has not reaped yet: their exit statuses belong to their own waiter threads.
+    /// Runtimes serve started and has not reaped yet: their exit statuses belong to `ChildReaper`.
     private static let runtimes = NIOLockedValueBox<Set<pid_t>>([])
 
     /// Whether this process became a subreaper: only then are there adopted processes to look for.
@@ -35,7 +35,7 @@ enum Orphans {
     static func finished(_ pid: pid_t) { runtimes.withLockedValue { _ = $0.remove(pid) } }
 
     /// Kills and reaps the adopted processes whose environment carries `marker` ("NAME=value"), and reaps adopted
-    /// processes that already exited. Runs on a runtime's waiter thread (it blocks briefly in waitpid).
+    /// processes that already exited. Runs on `ChildReaper`'s thread (it blocks briefly in waitpid).
     /// Children this process started itself are never touched: runtimes are known, and anything else it started
     /// (a Foundation `Process`, a test's child) is in its own process group, while adopted processes come from an
     /// environment's group or one of their own (reaping such a child would steal its exit status from its waiter).
