@@ -31,6 +31,8 @@ public struct FunctionConfiguration: Sendable, Equatable {
     public var environment: [String: String]
     /// How long a process may take from spawn to its first GET /next.
     public var initTimeout: Double
+    /// Layer directories (absolute, used in place), in order: `Layers` says what each gives the function.
+    public var layers: [String] = []
 
     public init(name: String = "function", handler: String, taskRoot: String, command: [String], isOurBootstrap: Bool = false,
                 timeout: Double = 3, memoryMB: Int = 128, concurrency: Int = 1, region: String = "us-east-1",
@@ -51,6 +53,10 @@ public struct FunctionConfiguration: Sendable, Equatable {
 
     public var arn: String { InvokeAPI.functionARN(region: region, name: name) }
 
+    /// The program that guards a process group (`bootstrap --guard-group PGID`): `groupGuard`, or our bootstrap
+    /// itself when it is the runtime. Extensions are any programs, so each gets one when there is a guard.
+    var groupGuardProgram: String? { groupGuard ?? (isOurBootstrap ? command.first : nil) }
+
     /// This configuration (the command line's) with a function's own settings over it (a SAM template's), in the
     /// one order they combine: the function's values over the command line's defaults, the command line's
     /// `--env` over the function's Environment.
@@ -68,7 +74,7 @@ public struct FunctionConfiguration: Sendable, Equatable {
 
     /// The environment of one execution environment's process.
     func processEnvironment(runtimeAPI: String, logStream: String) -> [String: String] {
-        var env = environment
+        var env = Layers.environment(environment, layers: layers)
         env[RuntimeEnvironment.runtimeAPI] = runtimeAPI
         env[RuntimeEnvironment.handler] = handler
         env[RuntimeEnvironment.taskRoot] = taskRoot

@@ -32,6 +32,9 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Set a template parameter (overrides its Default).", valueName: "KEY=VALUE"))
     var parameter: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("A layer directory, used in place as Lambda uses a layer at /opt: DIR/bin on PATH, DIR/lib on LD_LIBRARY_PATH, its Perl module directories on PERL5LIB, and DIR/extensions/* started as extensions (repeatable, in order).", valueName: "DIR"))
+    var layer: [String] = []
+
     @Flag(name: .long, help: "Restart the execution environments when files under the task root(s) change; reload --template when it changes.")
     var watch = false
 
@@ -87,6 +90,17 @@ struct Serve: ParsableCommand {
 }
 
 extension Serve {
+    /// A `--layer` argument as an absolute directory (the layer is used in place).
+    static func layerDirectory(_ path: String) throws -> String {
+        let fm = FileManager.default
+        let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: fm.currentDirectoryPath)).standardizedFileURL
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
+            throw CLIError("--layer '\(path)' is not a directory")
+        }
+        return url.path
+    }
+
     /// --watch with --template: called after every change the watcher sees; when the template itself changed it is
     /// read again and its functions' new settings (handler, timeout, memory, environment) reach the next
     /// environments; a template that no longer loads is reported and the running settings stay.
@@ -118,7 +132,8 @@ extension Serve {
     /// --env over the template's Environment), and a Function URL front door for the template's first function
     /// with a `FunctionUrlConfig`.
     func functionConfigurations(logger: Logger) throws -> ([FunctionConfiguration], HTTPFrontDoor?) {
-        let base = try function.configuration(handler: handler, command: command, concurrency: concurrency)
+        var base = try function.configuration(handler: handler, command: command, concurrency: concurrency)
+        base.layers = try layer.map(Self.layerDirectory)
         guard let template else { return ([base], nil) }
         let sam: SAMTemplate
         do {
