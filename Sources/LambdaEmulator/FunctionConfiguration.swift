@@ -68,6 +68,7 @@ public struct FunctionConfiguration: Sendable, Equatable {
         c.timeout = o.timeout ?? timeout
         c.memoryMB = o.memoryMB ?? memoryMB
         c.environment = environment.merging(o.environment) { $1 }.merging(commandLineEnvironment) { $1 }
+        c.layers = o.layers + layers   // the function's own layers, then the command line's --layer
         return c
     }
     public var logGroup: String { "/aws/lambda/\(name)" }
@@ -103,8 +104,12 @@ public struct FunctionOverrides: Sendable {
     public var timeout: Double?
     public var memoryMB: Int?
     public var environment: [String: String]
+    /// Layer directories (the template's local LayerVersions), before the command line's.
+    public var layers: [String]
 
-    public init(name: String, handler: String?, taskRoot: String, timeout: Double?, memoryMB: Int?, environment: [String: String]) {
+    public init(name: String, handler: String?, taskRoot: String, timeout: Double?, memoryMB: Int?, environment: [String: String],
+                layers: [String] = []) {
+        self.layers = layers
         self.name = name
         self.handler = handler
         self.taskRoot = taskRoot

@@ -46,6 +46,8 @@ public enum Layers {
         return byName.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.map { ($0, byName[$0]!) }
     }
 
+    public static func isLayerDirectory(_ path: String) -> Bool { isDirectory(path) }
+
     static func isDirectory(_ path: String) -> Bool {
         var isDir: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue

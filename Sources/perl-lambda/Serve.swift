@@ -153,11 +153,15 @@ extension Serve {
             guard FileManager.default.fileExists(atPath: f.codeDirectory, isDirectory: &isDir), isDir.boolValue else {
                 throw CLIError("\(template): the code of \(f.logicalID) should be in \(f.codeDirectory), which is not a directory")
             }
+            for dir in f.layers where !Layers.isLayerDirectory(dir) {
+                throw CLIError("\(template): a layer of \(f.logicalID) should be in \(dir), which is not a directory")
+            }
             if command.isEmpty, let runtime = f.runtime, !runtime.hasPrefix("provided") {
                 logger.warning("\(f.logicalID) has Runtime \(runtime); it runs with the perl-lambda bootstrap (give -- COMMAND for another runtime)")
             }
             let c = base.applying(FunctionOverrides(name: f.logicalID, handler: f.handler, taskRoot: f.codeDirectory,
-                                                    timeout: f.timeout, memoryMB: f.memorySize, environment: f.environment),
+                                                    timeout: f.timeout, memoryMB: f.memorySize, environment: f.environment,
+                                                    layers: f.layers),
                                   commandLineEnvironment: cliEnvironment)
             if command.isEmpty {
                 do { _ = try HandlerName(parsing: c.handler) } catch { throw CLIError("\(template): \(f.logicalID): \(error)") }

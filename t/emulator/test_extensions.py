@@ -277,3 +277,85 @@ def test_layer_must_be_a_directory(tmp_path):
     r = subprocess.run([BIN, "serve", "--layer", str(tmp_path / "missing"), "--task-root", PERL_FUNCTIONS],
                        capture_output=True, text=True, timeout=10)
     assert r.returncode != 0 and "is not a directory" in r.stderr
+
+
+def test_template_layers_are_local_layer_versions(serve, tmp_path):
+    log = tmp_path / "rec.jsonl"
+    (tmp_path / "template.yaml").write_text(f"""Transform: AWS::Serverless-2016-10-31
+Resources:
+  Tools:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: {TOOLS}
+  Recorder:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: {RECORDER}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: handler.handle
+      CodeUri: {PERL_FUNCTIONS}
+      Layers: [!Ref Tools, !Ref Recorder]
+      Environment:
+        Variables:
+          RECORDER_LOG: {log}
+""")
+    s = serve("--template", str(tmp_path / "template.yaml"))
+    status, headers, doc = s.invoke({"action": "layer"}, function="Fn")
+    assert status == 200 and doc["probe"] == "from the layer", doc
+    took, left = stop_and_time(s)
+    assert not left
+    recs = records(str(log))
+    assert [e["body"]["requestId"] for e in events(recs, "INVOKE")] == [headers["x-amzn-requestid"]]
+    assert [e["body"]["functionName"] for e in recs if e["kind"] == "register"] == ["Fn"]
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None or os.geteuid() != 0, reason="needs unshare and root")
+def test_image_entrypoint_starts_opt_extensions(tmp_path):
+    """images/lambda-entrypoint.sh outside Lambda runs serve with /opt as a layer when /opt/extensions exists, as
+    Lambda starts /opt/extensions/*. Run on this machine in a private mount namespace that gives it the image's
+    /usr/local/bin (perl-lambda, bootstrap) and an /opt holding the recorder."""
+    from conftest import BIN
+    log = tmp_path / "rec.jsonl"
+    port = free_port()
+    script = tmp_path / "ns.sh"
+    script.write_text("""set -e
+mount --make-rprivate /
+orig=$(mktemp -d)
+mount --bind /opt "$orig"
+mount -t tmpfs tmpfs /opt
+for d in "$orig"/*; do [ -d "$d" ] || continue; mkdir "/opt/${d##*/}"; mount --bind "$d" "/opt/${d##*/}"; done
+mkdir /opt/extensions
+mount --bind "$LAYER/extensions" /opt/extensions
+mount -t tmpfs tmpfs /usr/local/bin
+ln -s "$CLI" /usr/local/bin/perl-lambda
+ln -s "$(dirname "$CLI")/bootstrap" /usr/local/bin/bootstrap
+exec sh "$ENTRYPOINT" handler.handle
+""")
+    env = dict(os.environ, LAYER=RECORDER, CLI=BIN, ENTRYPOINT=os.path.join(ROOT, "images", "lambda-entrypoint.sh"),
+               RECORDER_LOG=str(log), LAMBDA_TASK_ROOT=PERL_FUNCTIONS, PERL_LAMBDA_PORT=str(port))
+    env.pop("AWS_LAMBDA_RUNTIME_API", None)
+    out = open(tmp_path / "serve.out", "wb")
+    proc = subprocess.Popen(["unshare", "-m", "sh", str(script)], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
+        deadline = time.time() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(urllib.request.Request(url, data=b"{}", method="POST"), timeout=10) as r:
+                    doc = json.loads(r.read())
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        out.close()
+    recs = records(str(log), timeout=3)
+    check_shapes(recs, [doc["request_id"]])
