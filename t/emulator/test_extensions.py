@@ -359,3 +359,41 @@ exec sh "$ENTRYPOINT" handler.handle
         out.close()
     recs = records(str(log), timeout=3)
     check_shapes(recs, [doc["request_id"]])
+
+
+def test_watch_restart_runs_the_shutdown_phase(serve, tmp_path):
+    code = tmp_path / "code"
+    code.mkdir()
+    shutil.copy(os.path.join(PERL_FUNCTIONS, "handler.pl"), code / "handler.pl")
+    log = tmp_path / "rec.jsonl"
+    s = serve("--task-root", str(code), "--watch", "--layer", RECORDER, "-e", f"RECORDER_LOG={log}", "handler.handle")
+    assert s.wait_for_log(r"watching .* for changes")
+    status, headers, _ = s.invoke({})
+    assert status == 200
+    with open(code / "handler.pl", "a") as f:
+        f.write("# edited\n")
+    assert s.wait_for_log(r"handler\.pl changed under", timeout=5)
+    shutdown = events(records(str(log), timeout=5), "SHUTDOWN")
+    assert shutdown and shutdown[0]["body"]["shutdownReason"] == "spindown"
+    status, headers2, _ = s.invoke({})
+    assert status == 200
+    recs = records(str(log))
+    assert len([e for e in recs if e["kind"] == "register"]) == 2, "a fresh environment with a fresh extension"
+
+
+def test_extensions_die_with_a_sigkilled_serve(serve, tmp_path):
+    s = serve("--task-root", PERL_FUNCTIONS, "--layer", RECORDER, "-e", f"RECORDER_LOG={tmp_path / 'rec.jsonl'}",
+              "handler.handle")
+    assert s.invoke({})[0] == 200
+    children = descendants(s.proc.pid)
+    extension = [p for p in children if "recorder" in open(f"/proc/{p}/cmdline").read()]
+    assert extension, "the extension runs under serve"
+    s.proc.send_signal(signal.SIGKILL)
+    s.proc.wait()
+    deadline = time.time() + 3
+    while time.time() < deadline and any(alive(p) for p in children):
+        time.sleep(0.05)
+    left = [p for p in children if alive(p)]
+    for p in left:
+        os.kill(p, signal.SIGKILL)
+    assert not left, "processes outlived a SIGKILLed serve"
