@@ -41,10 +41,8 @@ final class ExecutionEnvironment {
     private var pendingRuntimeEnvironment: [String: String]?
     /// Why the environment will shut down (the SHUTDOWN event's `shutdownReason`).
     private var shutdownReason = ExtensionsAPI.ShutdownReason.spindown
-    /// The shutdown phase: SHUTDOWN sent, waiting for the extensions and the runtime until the deadline.
+    /// The shutdown phase's deadline.
     private var shutdownTimer: Scheduled<Void>?
-    private var shutdownPhase: ShutdownPhase = .none
-    private enum ShutdownPhase { case none, running, done }
     /// An invocation answered while INVOKE extensions still work on it: its END/REPORT (with this status, or
     /// the one given), written when they are done or the environment ends.
     private var pendingReport: ((LambdaLogLines.Status?) -> Void)?
@@ -380,11 +378,7 @@ final class ExecutionEnvironment {
 
     /// An extension registered or came back to /event/next: init or the current invocation may now be complete.
     private func extensionsProgressed() {
-        switch shutdownPhase {
-        case .running: return checkShutdownDone()
-        case .done: return
-        case .none: break
-        }
+        if machine.isStopped { return checkShutdownDone() }
         if pendingRuntimeEnvironment != nil, extensions.allExternalRegistered { spawnRuntime() }
         if extensions.allWaiting { perform(machine.extensionsInitialized()) }
         if extensions.allDone(with: .invoke), let (inv, after) = machine.extensionsFinishedInvocation(retire: retireWhenDone) {
@@ -402,7 +396,7 @@ final class ExecutionEnvironment {
 
     /// An extension posted init/error or exit/error, or crashed: the environment is reset with Lambda's error.
     private func extensionFailed(name: String, type: String, detail: String) {
-        if shutdownPhase != .none || machine.isStopped { return checkShutdownDone() }
+        if machine.isStopped { return checkShutdownDone() }
         logger.warning("\(detail); its environment will be reset", metadata: ["env": "\(number)"])
         environmentFailed(type: type) { "RequestId: \($0) Error: \(detail)" }
     }
@@ -451,7 +445,7 @@ final class ExecutionEnvironment {
     private func processExited(status: Int32) {
         process?.reaped()
         reapedOne()
-        if shutdownPhase != .none { return checkShutdownDone() }
+        if machine.isStopped { return checkShutdownDone() }
         let reason = ExitStatus.describe(status)
         if machine.isBetweenInvocations {
             logger.warning("runtime exited (\(reason)); its environment will be replaced", metadata: ["env": "\(number)"])
@@ -607,7 +601,6 @@ final class ExecutionEnvironment {
         let live = extensions.extensions.contains { !$0.hasExited } || !extensionProcesses.isEmpty
         guard live, liveProcesses > 0 else { return finishShutdown() }
         let ms = extensions.hasExternal || !extensionProcesses.isEmpty ? ExtensionsAPI.shutdownWithExternalMs : ExtensionsAPI.shutdownWithInternalMs
-        shutdownPhase = .running
         // the runtime first: Lambda "shuts down the runtime, then alerts the extensions"
         process?.kill(SIGTERM)
         let deadline = Identifiers.epochMs() + Int64(ms)
@@ -619,14 +612,13 @@ final class ExecutionEnvironment {
     }
 
     private func checkShutdownDone() {
-        guard shutdownPhase == .running else { return }
+        guard machine.isStopping else { return }
         let runtimeGone = process.map(\.hasExited) ?? true
         if runtimeGone && extensions.allDone(with: .shutdown) { finishShutdown() }
     }
 
     private func finishShutdown() {
-        guard shutdownPhase != .done else { return }
-        shutdownPhase = .done
+        guard machine.shutdownFinished() else { return }
         shutdownTimer?.cancel()
         process?.kill()
         extensionProcesses.values.forEach { $0.kill() }
@@ -638,7 +630,7 @@ final class ExecutionEnvironment {
     /// A runtime or extension process was reaped.
     private func reapedOne() {
         liveProcesses -= 1
-        if liveProcesses == 0, shutdownPhase == .done { markExited() }
+        if liveProcesses == 0, machine.isStopped, !machine.isStopping { markExited() }
     }
 
     private func markExited() {
