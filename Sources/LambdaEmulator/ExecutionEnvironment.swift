@@ -120,16 +120,18 @@ final class ExecutionEnvironment {
         // environment and the same AWS_LAMBDA_RUNTIME_API; the runtime starts once each of them has registered.
         let found = Layers.extensions(in: config.layers)
         extensions.expect(external: found.map(\.name))
+        let launchFailed = { [self] (detail: String) in
+            let doc = ErrorDocument(type: ExtensionsAPI.FatalError.launchError, message: "RequestId: \(bound.requestID) Error: \(detail)")
+            initTimer?.cancel()
+            failInit(result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
+                     errorType: doc.errorType, lines: [doc.errorMessage])
+        }
+        guard found.count <= ExtensionsAPI.maxExtensions else {
+            return launchFailed("\(found.count) extensions in the layers; Lambda allows \(ExtensionsAPI.maxExtensions)")
+        }
         for (name, path) in found {
-            do {
-                try spawnExtension(name: name, path: path, environment: environment)
-            } catch {
-                let doc = ErrorDocument(type: ExtensionsAPI.FatalError.launchError,
-                                        message: "RequestId: \(bound.requestID) Error: cannot start extension \(name): \(error)")
-                initTimer?.cancel()
-                failInit(result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
-                         errorType: doc.errorType, lines: [doc.errorMessage])
-                return
+            do { try spawnExtension(name: name, path: path, environment: environment) } catch {
+                return launchFailed("cannot start extension \(name): \(error)")
             }
         }
         pendingRuntimeEnvironment = environment

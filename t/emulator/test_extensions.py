@@ -397,3 +397,15 @@ def test_extensions_die_with_a_sigkilled_serve(serve, tmp_path):
     for p in left:
         os.kill(p, signal.SIGKILL)
     assert not left, "processes outlived a SIGKILLed serve"
+
+
+def test_more_than_ten_extensions_fail_init(serve, tmp_path):
+    ext = tmp_path / "many" / "extensions"
+    ext.mkdir(parents=True)
+    for i in range(11):
+        (ext / f"e{i:02}").write_text("#!/bin/sh\nsleep 30\n")
+        (ext / f"e{i:02}").chmod(0o755)
+    s = serve("--task-root", PERL_FUNCTIONS, "--layer", str(tmp_path / "many"), "handler.handle")
+    status, headers, doc = s.invoke({})
+    assert headers["x-amz-function-error"] == "Unhandled" and doc["errorType"] == "Extension.LaunchError", doc
+    assert "11 extensions in the layers; Lambda allows 10" in doc["errorMessage"]
