@@ -257,8 +257,7 @@ def test_extension_init_error_fails_init(serve, tmp_path):
     status, headers, doc = s.invoke({})
     assert headers["x-amz-function-error"] == "Unhandled" and doc["errorType"] == "Extension.InitError", doc
     assert "Extension.ConfigInvalid" in doc["errorMessage"]
-    assert re.search(r"INIT_REPORT Init Duration: [\d.]+ ms\tPhase: init\tStatus: error\tError Type: Extension.InitError", s.output()) \
-        or "Extension.InitError" in s.output()
+    assert s.wait_for_log(r"INIT_REPORT Init Duration: [\d.]+ ms\tPhase: init\tStatus: error\tError Type: Extension\.InitError")
 
 
 def test_layer_gives_path_libraries_and_modules(serve):
@@ -409,3 +408,12 @@ def test_more_than_ten_extensions_fail_init(serve, tmp_path):
     status, headers, doc = s.invoke({})
     assert headers["x-amz-function-error"] == "Unhandled" and doc["errorType"] == "Extension.LaunchError", doc
     assert "11 extensions in the layers; Lambda allows 10" in doc["errorMessage"]
+
+
+def test_extension_crash_during_init_fails_init(serve, tmp_path):
+    s = serve("--task-root", PERL_FUNCTIONS, "--layer", RECORDER, "-e", f"RECORDER_LOG={tmp_path / 'rec.jsonl'}",
+              "-e", "RECORDER_ON_INIT=crash", "handler.handle")
+    status, headers, doc = s.invoke({})
+    assert headers["x-amz-function-error"] == "Unhandled" and doc["errorType"] == "Extension.Crash", doc
+    assert "extension recorder exited: exit status 4" in doc["errorMessage"]
+    assert s.wait_for_log(r"INIT_REPORT .*Error Type: Extension\.Crash")
