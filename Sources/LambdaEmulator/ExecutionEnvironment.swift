@@ -616,7 +616,11 @@ final class ExecutionEnvironment {
     private func checkShutdownDone() {
         guard machine.isStopping else { return }
         let runtimeGone = process.map(\.hasExited) ?? true
-        if runtimeGone && extensions.allDone(with: .shutdown) { finishShutdown() }
+        // An extension that posted init/error or exit/error is on its way out: it gets until the deadline to exit.
+        let exiting = extensionProcesses.contains { name, child in
+            !child.hasExited && extensions.index(name: name).map { extensions.extensions[$0].hasExited } == true
+        }
+        if runtimeGone && !exiting && extensions.allDone(with: .shutdown) { finishShutdown() }
     }
 
     private func finishShutdown() {
