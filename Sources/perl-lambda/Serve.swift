@@ -57,6 +57,10 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        // Before any thread starts (they inherit the mask): a SIGTERM that comes while serve is starting stays
+        // pending for `SignalWaiter.wait` instead of being lost (a test that stopped serve right after its
+        // "serving" line could leave it running).
+        SignalWaiter.block([SIGINT, SIGTERM])
         let logger = function.makeLogger()
         let (configs, templateDoor) = try functionConfigurations(logger: logger)
         let config = configs[0]
@@ -174,11 +178,25 @@ extension Serve {
 
 /// Blocks until one of the signals arrives (they no longer kill the process meanwhile).
 enum SignalWaiter {
+    /// Blocks `signals` in the calling thread and in every thread started from it afterwards, so they stay
+    /// pending until `wait` takes one. Call before any thread starts.
+    static func block(_ signals: [Int32]) {
+        var set = signalSet(signals)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// Waits (sigwait) for one of `signals`, which `block` has blocked.
     static func wait(for signals: [Int32]) {
-        let semaphore = DispatchSemaphore(value: 0)
-        let sources = onSignal(signals) { semaphore.signal() }
-        semaphore.wait()
-        sources.forEach { $0.cancel() }
+        var set = signalSet(signals)
+        var received: Int32 = 0
+        while sigwait(&set, &received) != 0 {}
+    }
+
+    private static func signalSet(_ signals: [Int32]) -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        signals.forEach { sigaddset(&set, $0) }
+        return set
     }
 
     /// Runs `handler` on a private queue whenever one of the signals arrives; keep the sources alive.

@@ -88,3 +88,26 @@ def test_template_handler_is_checked(tmp_path):
     p = subprocess.run([BIN, "serve", "--port", "0", "--template", str(t)], capture_output=True, text=True, timeout=30)
     assert p.returncode != 0
     assert "Fn: invalid handler 'nodot'" in p.stderr, p.stderr
+
+
+def test_serve_stops_on_a_sigterm_right_after_it_starts():
+    """A SIGTERM sent as soon as serve says it is serving is not lost while it sets up its signal handling."""
+    import re
+    import signal
+    import time
+    for _ in range(15):
+        p = subprocess.Popen([BIN, "serve", "--port", "0", "--task-root", PERL_FUNCTIONS], stderr=subprocess.PIPE,
+                             stdout=subprocess.DEVNULL)
+        line = b""
+        deadline = time.time() + 20
+        while not re.search(rb"serving .* on http", line) and time.time() < deadline:
+            line = p.stderr.readline()
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            raise AssertionError("serve missed a SIGTERM sent just after it started")
+        finally:
+            p.stderr.close()
