@@ -329,9 +329,12 @@ mount -t tmpfs tmpfs /opt
 for d in "$orig"/*; do [ -d "$d" ] || continue; mkdir "/opt/${d##*/}"; mount --bind "$d" "/opt/${d##*/}"; done
 mkdir /opt/extensions
 mount --bind "$LAYER/extensions" /opt/extensions
+bin=$(mktemp -d)
+mount --bind /usr/local/bin "$bin"
 mount -t tmpfs tmpfs /usr/local/bin
-ln -s "$CLI" /usr/local/bin/perl-lambda
-ln -s "$(dirname "$CLI")/bootstrap" /usr/local/bin/bootstrap
+for f in "$bin"/*; do [ -e "$f" ] && ln -s "$f" /usr/local/bin/; done
+ln -sf "$CLI" /usr/local/bin/perl-lambda
+ln -sf "$(dirname "$CLI")/bootstrap" /usr/local/bin/bootstrap
 exec sh "$ENTRYPOINT" handler.handle
 """)
     env = dict(os.environ, LAYER=RECORDER, CLI=BIN, ENTRYPOINT=os.path.join(ROOT, "images", "lambda-entrypoint.sh"),
