@@ -94,4 +94,65 @@ struct EmulatorRuntimeTests {
         }
         #expect((unknown as? ServiceError)?.status == 404)
     }
+
+    /// A layer whose one extension registers, then takes `initSeconds` before its first /event/next.
+    private func slowExtensionLayer(initSeconds: Int) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("perl-lambda-layer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("extensions"), withIntermediateDirectories: true)
+        let api = "http://$AWS_LAMBDA_RUNTIME_API/2020-01-01/extension"
+        let script = """
+            #!/bin/sh
+            hdr=$(mktemp)
+            curl -sS -o /dev/null -D "$hdr" -X POST -H 'Lambda-Extension-Name: slow' -d '{"events":["INVOKE"]}' "\(api)/register"
+            ID=$(grep -i '^Lambda-Extension-Identifier:' "$hdr" | cut -d' ' -f2 | tr -d '\\r')
+            sleep \(initSeconds)
+            while true; do curl -sS -o /dev/null -H "Lambda-Extension-Identifier: $ID" "\(api)/event/next" || exit 1; done
+            """
+        let path = dir.appendingPathComponent("extensions/slow").path
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        return dir.path
+    }
+
+    @Test(.enabled(if: hasCurl, "needs curl"))
+    func initTimeoutCountsExtensionTime() throws {
+        let layer = try slowExtensionLayer(initSeconds: 30)
+        defer { try? FileManager.default.removeItem(atPath: layer) }
+        var config = FunctionConfiguration(handler: "none", taskRoot: "/tmp",
+                                           command: ["/bin/sh", "-c", loop(#"curl -sS -o /dev/null -d "$BODY" "$api/invocation/$ID/response""#)],
+                                           environment: ["PATH": "/usr/bin:/bin"], initTimeout: 1)
+        config.layers = [layer]
+        let emulator = Emulator(functions: [config], logger: Logger(label: "test"), logSink: { _ in })
+        defer { try? emulator.syncShutdown() }
+        let started = Date()
+        let outcome = try emulator.invoke(function: "function", payload: Array("{}".utf8)).wait()
+        let took = Date().timeIntervalSince(started)
+        guard case .functionError(let type, let body) = outcome.result else { Issue.record("\(outcome.result)"); return }
+        #expect(type == ErrorDocument.initTimedOut(requestID: "", seconds: 1).errorType)
+        #expect(ErrorBody.message(body).contains("Init timed out after 1.00 seconds"))
+        #expect(took >= 1 && took < 5, "the runtime was ready at once; the extension's init ran the clock out (\(took) s)")
+    }
+
+    @Test(.enabled(if: hasCurl, "needs curl"))
+    func anInternalExtensionHoldsTheNextInvocation() throws {
+        // the runtime registers an internal extension that comes back to /event/next 1 s after each INVOKE
+        let ext = """
+            ext="http://$AWS_LAMBDA_RUNTIME_API/2020-01-01/extension"; hdr=$(mktemp)
+            curl -sS -o /dev/null -D "$hdr" -X POST -H 'Lambda-Extension-Name: inner' -d '{"events":["INVOKE"]}' "$ext/register"
+            EID=$(grep -i '^Lambda-Extension-Identifier:' "$hdr" | cut -d' ' -f2 | tr -d '\\r')
+            ( curl -sS -o /dev/null -H "Lambda-Extension-Identifier: $EID" "$ext/event/next"
+              while true; do sleep 1; curl -sS -o /dev/null -H "Lambda-Extension-Identifier: $EID" "$ext/event/next"; done ) &
+            """
+        let emulator = shellRuntime(ext + loop(#"curl -sS -o /dev/null -d "$BODY" "$api/invocation/$ID/response""#))
+        defer { try? emulator.syncShutdown() }
+        _ = try emulator.invoke(function: "function", payload: Array("{}".utf8)).wait()
+        let started = Date()
+        let first = try emulator.invoke(function: "function", payload: Array("{}".utf8)).wait()
+        let answered = Date().timeIntervalSince(started)
+        _ = try emulator.invoke(function: "function", payload: Array("{}".utf8)).wait()
+        let both = Date().timeIntervalSince(started)
+        guard case .success = first.result else { Issue.record("\(first.result)"); return }
+        #expect(both >= 0.9, "the second invocation waited for the extension (\(both) s)")
+        #expect(answered < both)
+    }
 }
