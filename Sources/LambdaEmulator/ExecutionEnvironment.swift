@@ -325,6 +325,11 @@ final class ExecutionEnvironment {
                 return refuse(.forbidden(ExtensionsAPI.ErrorType.invalidState,
                                          "State transition from Exited to Exited failed for extension \(ext.id)"))
             }
+            // init/error reports a failed init: only before the extension's first /event/next (as the RIE checks)
+            if route == .initError, !ext.isInitializing {
+                return refuse(.forbidden(ExtensionsAPI.ErrorType.invalidState,
+                                         "State transition from Ready to InitError failed for extension \(ext.id)"))
+            }
             extensions.markExited(index: index)
             respond(.accepted, [], "{\"status\":\"OK\"}")
             extensionFailed(name: ext.name, type: route == .initError ? ExtensionsAPI.FatalError.initError : ExtensionsAPI.FatalError.exitError,

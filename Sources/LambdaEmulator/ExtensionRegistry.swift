@@ -62,6 +62,8 @@ final class ExtensionRegistry {
             return false
         }
         var hasExited: Bool { if case .exited = state { return true } else { return false } }
+        /// Registered and not yet at /event/next: still in its init (where init/error belongs).
+        var isInitializing: Bool { if case .registered = state { return true } else { return false } }
     }
 
     private(set) var phase: Phase = .initializing

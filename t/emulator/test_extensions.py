@@ -422,3 +422,15 @@ def test_extension_crash_during_init_fails_init(serve, tmp_path):
     assert headers["x-amz-function-error"] == "Unhandled" and doc["errorType"] == "Extension.Crash", doc
     assert "extension recorder exited: exit status 4" in doc["errorMessage"]
     assert s.wait_for_log(r"INIT_REPORT .*Error Type: Extension\.Crash")
+
+
+def test_init_error_after_init_is_refused(serve, tmp_path):
+    log = tmp_path / "rec.jsonl"
+    s = serve("--task-root", PERL_FUNCTIONS, "--layer", RECORDER, "-e", f"RECORDER_LOG={log}",
+              "-e", "RECORDER_ON_INVOKE=init-error", "handler.handle")
+    status, _, first = s.invoke({})
+    assert status == 200 and "pid" in first
+    status, _, second = s.invoke({})   # after the extension is back at /event/next: it has its answer
+    late = [e for e in records(str(log)) if e["kind"] == "late-init-error"]
+    assert late and late[0]["status"] == 403 and late[0]["body"]["errorType"] == "Extension.InvalidExtensionState", late
+    assert status == 200 and second["pid"] == first["pid"], "the environment was not reset"
