@@ -38,6 +38,8 @@ final class ExecutionEnvironment {
     private var exitSignalled = false
     /// Set by `FunctionPool.recycle()` (--watch): stop after the current invocation instead of taking another.
     var retireWhenDone = false
+    /// Telemetry API and Logs API subscriptions, and the events reported to them.
+    let telemetry: TelemetryHub
 
     init(number: Int, config: FunctionConfiguration, loop: EventLoop, logger: Logger, logSink: @escaping (String) -> Void) {
         self.number = number
@@ -46,6 +48,8 @@ final class ExecutionEnvironment {
         self.logger = logger
         self.logSink = logSink
         self.exited = loop.makePromise()
+        self.telemetry = TelemetryHub(loop: loop, logger: logger,
+                                      jsonLogs: config.environment[RuntimeEnvironment.logFormat] == "JSON")
     }
 
     var isIdle: Bool { machine.isIdle }
@@ -115,9 +119,13 @@ final class ExecutionEnvironment {
             }
         }
         spawnedAt = .now()
+        telemetry.initStarted(functionName: config.name)
         logger.debug("environment started", metadata: ["env": "\(number)", "pid": "\(child.pid)", "runtime-api": "\(api)"])
         for fd in [child.stdoutFD, child.stderrFD] {
-            let collector = OutputCollector(fd: fd) { [weak self] line in self?.emit(line) }
+            let collector = OutputCollector(fd: fd) { [weak self] line in
+                self?.emit(line)
+                self?.telemetry.functionLine(line)
+            }
             collectors.append(collector)
             NIOPipeBootstrap(group: loop)
                 .channelInitializer { $0.pipeline.addHandler(collector) }
@@ -156,6 +164,7 @@ final class ExecutionEnvironment {
             if coldStart {
                 initTimer?.cancel()
                 pendingInitDurationMs = milliseconds(since: spawnedAt)
+                telemetry.initSucceeded(durationMs: pendingInitDurationMs ?? 0)
             }
             deliver(inv, to: waiter)
         case .takeQueued(let waiter):
@@ -175,6 +184,7 @@ final class ExecutionEnvironment {
         inv.startedAt = .now()
         inv.deadlineMs = Identifiers.epochMs() + Int64(config.timeout * 1000)
         emit(LambdaLogLines.start(inv.requestID))
+        telemetry.invocationStarted(inv)
         inv.timeoutTask = loop.scheduleTask(in: .milliseconds(Int64(config.timeout * 1000))) { [weak self, weak inv] in
             if let self, let inv { self.timedOut(inv) }
         }
@@ -259,9 +269,12 @@ final class ExecutionEnvironment {
         if terminate { process?.kill() }
         drainOutput { [self] in
             lines.forEach { emit($0) }
+            let initMs = takeInitDuration()
+            telemetry.invocationEnded(inv, result: result, status: status, durationMs: duration, memoryMB: config.memoryMB,
+                                      maxMemoryMB: maxMemory, initDurationMs: initMs)
             emit(LambdaLogLines.end(inv.requestID),
                  LambdaLogLines.report(requestID: inv.requestID, durationMs: duration, memoryMB: config.memoryMB,
-                                       maxMemoryMB: maxMemory, initDurationMs: takeInitDuration(), status: status))
+                                       maxMemoryMB: maxMemory, initDurationMs: initMs, status: status))
             inv.complete(result)
             switch machine.concluded(inv, retire: retireWhenDone) {
             case .stop: stop()
@@ -278,6 +291,7 @@ final class ExecutionEnvironment {
         drainOutput { [self] in
             lines.forEach { emit($0) }
             emit(LambdaLogLines.initReport(durationMs: initMs, errorType: errorType))
+            telemetry.initFailed(durationMs: initMs, errorType: errorType)
             bound.complete(result)
             stop()
         }
@@ -318,6 +332,7 @@ final class ExecutionEnvironment {
             inv.fail(ErrorDocument(type: "Runtime.ExitError", message: "RequestId: \(inv.requestID) Error: the emulator is shutting down"))
         }
         initTimer?.cancel()
+        telemetry.close()
         process?.kill()
         groupGuard?.kill()
         if process == nil { markExited() }

@@ -15,7 +15,12 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
         case buffered(Kind, requestID: String, head: HTTPRequestHead, body: ByteBuffer, tooLarge: Bool)
         case streaming(Invocation?, keepAlive: Bool)
         case unknown(HTTPRequestHead)
+        /// PUT /2022-07-01/telemetry or /2020-08-15/logs from an extension.
+        case subscribe(TelemetryAPIKind, head: HTTPRequestHead, body: ByteBuffer)
     }
+
+    /// Largest subscription request body taken (a real one is a few hundred bytes).
+    static let maxSubscribeBytes = 64 * 1024
 
     private let environment: ExecutionEnvironment
     private var request: Request = .none
@@ -49,6 +54,10 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
 
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        if head.method == .PUT, let api = TelemetryAPIKind.parse(path: path) {
+            request = .subscribe(api, head: head, body: ByteBuffer())
+            return
+        }
         switch (head.method, RuntimeAPI.parse(path: path)) {
         case (.GET, .next):
             request = .next(keepAlive: head.isKeepAlive)
@@ -59,6 +68,7 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
             inv?.startStream(contentType: head.headers["Content-Type"].first ?? "application/octet-stream")
             request = .streaming(inv, keepAlive: head.isKeepAlive)
         case (.POST, .response(let id)):
+            environment.invocation(id)?.responseBegan()
             request = .buffered(.response, requestID: id, head: head, body: ByteBuffer(), tooLarge: false)
         case (.POST, .error(let id)):
             request = .buffered(.error, requestID: id, head: head, body: ByteBuffer(), tooLarge: false)
@@ -80,6 +90,10 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
             }
         case .streaming(let inv?, _):
             inv.streamChunk(chunk)
+        case .subscribe(let api, let head, var body):
+            request = .none
+            if body.readableBytes + chunk.readableBytes <= Self.maxSubscribeBytes { body.writeBuffer(&chunk) }
+            request = .subscribe(api, head: head, body: body)
         default:
             break
         }
@@ -113,6 +127,10 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
             respond(context, .accepted, Self.accepted, keepAlive: keepAlive)
         case .buffered(let kind, let id, let head, let body, let tooLarge):
             finishBuffered(kind, id: id, head: head, body: body, tooLarge: tooLarge, context: context)
+        case .subscribe(let api, let head, let body):
+            let answer = environment.telemetry.subscribe(api: api, identifier: head.headers["Lambda-Extension-Identifier"].first,
+                                                         body: Array(body.readableBytesView))
+            respond(context, HTTPResponseStatus(statusCode: answer.status), answer.body, keepAlive: head.isKeepAlive)
         }
     }
 

@@ -1,0 +1,71 @@
+import Foundation
+import LambdaWire
+import NIOCore
+
+/// The platform events of an environment's lifecycle, one call per point where Lambda reports something (the
+/// same points where `ExecutionEnvironment` writes START, END and REPORT), so those hooks stay one line each.
+extension TelemetryHub {
+    /// The runtime process was started: `platform.initStart`.
+    func initStarted(functionName: String) {
+        emit(.initStart(functionName: functionName, functionVersion: InvokeAPI.latestVersion))
+    }
+
+    /// Init finished: `platform.initRuntimeDone` and `platform.initReport`; later subscribers get no replay.
+    func initSucceeded(durationMs: Double) {
+        emit(.initRuntimeDone(status: "success", errorType: nil))
+        emit(.initReport(status: "success", errorType: nil, durationMs: durationMs))
+        initEnded()
+    }
+
+    /// Init failed (an init error, a crash, the init timeout).
+    func initFailed(durationMs: Double, errorType: String) {
+        let (status, type) = Self.status(.error(type: errorType))
+        emit(.initRuntimeDone(status: status, errorType: type))
+        emit(.initReport(status: status, errorType: type, durationMs: durationMs))
+        flush()
+    }
+
+    /// The runtime took `inv` (START): `platform.start`.
+    func invocationStarted(_ inv: Invocation) {
+        emit(.start(requestID: inv.requestID, traceID: inv.traceID))
+    }
+
+    /// `inv` ended (END, REPORT): `platform.runtimeDone` with the response's size and spans, the Logs API's
+    /// `platform.end`, then `platform.report`.
+    func invocationEnded(_ inv: Invocation, result: InvocationOutcome.Result, status: LambdaLogLines.Status,
+                         durationMs: Double, memoryMB: Int, maxMemoryMB: Int?, initDurationMs: Double?) {
+        let (statusText, errorType) = Self.status(status)
+        let end = Date()
+        var spans: [TelemetryEvent.Span] = []
+        var produced: Int?
+        if case .success(let body, _) = result {
+            produced = inv.streamedBytes + body.readableBytes
+            if let start = inv.startedWall {
+                // responseLatency: from the start until the runtime began its response; responseDuration: from
+                // then until the response was complete
+                let began = max(inv.responseBeganWall ?? end, start)
+                spans = [TelemetryEvent.Span(name: "responseLatency", start: start, durationMs: began.timeIntervalSince(start) * 1000),
+                         TelemetryEvent.Span(name: "responseDuration", start: began, durationMs: max(0, end.timeIntervalSince(began) * 1000))]
+            }
+        }
+        emit(.runtimeDone(requestID: inv.requestID, status: statusText, errorType: errorType, durationMs: durationMs,
+                          producedBytes: produced, spans: spans, traceID: inv.traceID))
+        emit(.end(requestID: inv.requestID))
+        emit(.report(requestID: inv.requestID, status: statusText, errorType: errorType,
+                     metrics: TelemetryEvent.ReportMetrics(durationMs: durationMs, billedDurationMs: LambdaLogLines.billedMs(durationMs),
+                                                           memorySizeMB: memoryMB, maxMemoryUsedMB: maxMemoryMB ?? 0,
+                                                           initDurationMs: initDurationMs),
+                     traceID: inv.traceID))
+    }
+
+    /// Telemetry's `status` and `errorType` for how an invocation ended: `failure` for an error the function
+    /// reported, `error` for one of the runtime or the platform (Runtime.*, Sandbox.*), `timeout`.
+    static func status(_ s: LambdaLogLines.Status) -> (String, String?) {
+        switch s {
+        case .success: return ("success", nil)
+        case .timeout: return ("timeout", "Sandbox.Timedout")
+        case .error(let type) where type.hasPrefix("Runtime.") || type.hasPrefix("Sandbox."): return ("error", type)
+        case .error(let type): return ("failure", type)
+        }
+    }
+}
