@@ -26,6 +26,9 @@ final class ExecutionEnvironment {
 
     /// Every state and transition: `EnvironmentStateMachine`.
     private var machine = EnvironmentStateMachine()
+    /// The extensions registered in this environment (Extensions API); the Telemetry API checks
+    /// `Lambda-Extension-Identifier` against it (`name(forIdentifier:)`).
+    let extensions = ExtensionRegistry()
     private var process: ChildProcess?
     /// `bootstrap --guard-group` beside a runtime other than ours (`FunctionConfiguration.groupGuard`).
     private var groupGuard: ChildProcess?
@@ -50,6 +53,7 @@ final class ExecutionEnvironment {
         self.exited = loop.makePromise()
         self.telemetry = TelemetryHub(loop: loop, logger: logger,
                                       jsonLogs: config.environment[RuntimeEnvironment.logFormat] == "JSON")
+        telemetry.extensionName = { [extensions] in extensions.name(forIdentifier: $0) }
     }
 
     var isIdle: Bool { machine.isIdle }
@@ -206,6 +210,108 @@ final class ExecutionEnvironment {
         logger.debug("init error", metadata: ["env": "\(number)", "type": "\(type)"])
         failInit(result: .functionError(type: type, body: body), errorType: type, lines: [])
         return true
+    }
+
+    // MARK: - Extensions API
+
+    typealias ExtensionResponder = (HTTPResponseStatus, [(String, String)], String) -> Void
+
+    /// One Extensions API call from a process of this environment.
+    func extensionRequest(_ route: ExtensionsAPI.Route, headers: HTTPHeaders, body: ByteBuffer, connection: ObjectIdentifier,
+                          respond: @escaping ExtensionResponder) {
+        let refuse = { (e: ExtensionAPIError) in
+            respond(HTTPResponseStatus(statusCode: e.status), [], ErrorDocument(type: e.type, message: e.message).jsonWithoutTrace)
+        }
+        if route == .register {
+            registerExtension(headers: headers, body: body, respond: respond, refuse: refuse)
+            return
+        }
+        let index: Int
+        switch extensions.index(identifier: headers[ExtensionsAPI.Header.identifier].first) {
+        case .failure(let e): return refuse(e)
+        case .success(let i): index = i
+        }
+        switch route {
+        case .register:
+            break
+        case .next:
+            let waiter = ExtensionWaiter(connection: connection) { body in
+                respond(.ok, [(ExtensionsAPI.Header.eventIdentifier, Identifiers.requestID())], body)
+            }
+            switch extensions.nextRequested(index: index, waiter) {
+            case .failure(let e): refuse(e)
+            case .success: extensionsProgressed()
+            }
+        case .initError, .exitError:
+            guard let type = headers[ExtensionsAPI.Header.functionErrorType].first, !type.isEmpty else {
+                return refuse(.forbidden(ExtensionsAPI.ErrorType.missingHeader, "\(ExtensionsAPI.Header.functionErrorType) not found"))
+            }
+            let ext = extensions.extensions[index]
+            if ext.hasExited {
+                return refuse(.forbidden(ExtensionsAPI.ErrorType.invalidState,
+                                         "State transition from Exited to Exited failed for extension \(ext.id)"))
+            }
+            extensions.markExited(index: index)
+            respond(.accepted, [], "{\"status\":\"OK\"}")
+            extensionFailed(name: ext.name, type: route == .initError ? ExtensionsAPI.FatalError.initError : ExtensionsAPI.FatalError.exitError,
+                            detail: "extension \(ext.name) reported \(type)")
+        }
+    }
+
+    private func registerExtension(headers: HTTPHeaders, body: ByteBuffer, respond: ExtensionResponder,
+                                   refuse: (ExtensionAPIError) -> Void) {
+        let events: [String]
+        switch Self.registerEvents(body) {
+        case .failure(let e): return refuse(e)
+        case .success(let list): events = list
+        }
+        let features = (headers[ExtensionsAPI.Header.acceptFeature].first ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        switch extensions.register(name: headers[ExtensionsAPI.Header.name].first, events: events, newIdentifier: Identifiers.requestID) {
+        case .failure(let e):
+            refuse(e)
+        case .success(let ext):
+            logger.debug("extension registered", metadata: ["env": "\(number)", "extension": "\(ext.name)",
+                                                            "events": "\(ext.events.map(\.rawValue).sorted())"])
+            var out = "{\"functionName\":\(JSONText.quoted(config.name)),\"functionVersion\":\(JSONText.quoted(InvokeAPI.latestVersion))"
+            out += ",\"handler\":\(JSONText.quoted(config.handler))"
+            if features.contains(ExtensionsAPI.accountIDFeature) { out += ",\"accountId\":\(JSONText.quoted(InvokeAPI.accountID))" }
+            out += "}"
+            respond(.ok, [(ExtensionsAPI.Header.identifier, ext.id)], out)
+            telemetry.emit(.extensionState(name: ext.name, state: "Ready", events: ext.events.map(\.rawValue).sorted()))
+            extensionsProgressed()
+        }
+    }
+
+    /// The `events` of a register body (`{"events":["INVOKE","SHUTDOWN"]}`); a missing body or list registers for none.
+    static func registerEvents(_ body: ByteBuffer) -> Result<[String], ExtensionAPIError> {
+        let bytes = body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? []
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) { return .success([]) }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            return .failure(.forbidden(ExtensionsAPI.ErrorType.invalidRequestFormat, "the register body is not a JSON object"))
+        }
+        if let keys = object["configurationKeys"] as? [Any], !keys.isEmpty {
+            return .failure(.forbidden(ExtensionsAPI.ErrorType.invalidRequestFormat,
+                                       "configurationKeys are deprecated; use environment variables instead"))
+        }
+        guard let raw = object["events"] else { return .success([]) }
+        guard let list = raw as? [String] else {
+            return .failure(.forbidden(ExtensionsAPI.ErrorType.invalidRequestFormat, "events must be a list of strings"))
+        }
+        return .success(list)
+    }
+
+    func extensionNextCancelled(connection: ObjectIdentifier) {
+        extensions.nextCancelled(connection: connection)
+    }
+
+    /// An extension registered or came back to /event/next: init or the current invocation may now be complete.
+    private func extensionsProgressed() {
+    }
+
+    /// An extension posted init/error or exit/error, or crashed: the environment is reset with Lambda's error.
+    private func extensionFailed(name: String, type: String, detail: String) {
+        logger.warning("\(detail); its environment will be reset", metadata: ["env": "\(number)"])
     }
 
     // MARK: - Failures

@@ -14,6 +14,8 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
         case next(keepAlive: Bool)
         case buffered(Kind, requestID: String, head: HTTPRequestHead, body: ByteBuffer, tooLarge: Bool)
         case streaming(Invocation?, keepAlive: Bool)
+        /// An Extensions API call (same endpoint as the Runtime API, as on Lambda).
+        case extensions(ExtensionsAPI.Route, head: HTTPRequestHead, body: ByteBuffer)
         case unknown(HTTPRequestHead)
         /// PUT /2022-07-01/telemetry or /2020-08-15/logs from an extension.
         case subscribe(TelemetryAPIKind, head: HTTPRequestHead, body: ByteBuffer)
@@ -34,6 +36,7 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         environment.nextCancelled(connection: ObjectIdentifier(self))
+        environment.extensionNextCancelled(connection: ObjectIdentifier(self))
         self.context = nil
         context.fireChannelInactive()
     }
@@ -56,6 +59,11 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
         if head.method == .PUT, let api = TelemetryAPIKind.parse(path: path) {
             request = .subscribe(api, head: head, body: ByteBuffer())
+            return
+        }
+        if let route = ExtensionsAPI.parse(path: path) {
+            let allowed: HTTPMethod = route == .next ? .GET : .POST
+            request = head.method == allowed ? .extensions(route, head: head, body: ByteBuffer()) : .unknown(head)
             return
         }
         switch (head.method, RuntimeAPI.parse(path: path)) {
@@ -94,6 +102,10 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
             request = .none
             if body.readableBytes + chunk.readableBytes <= Self.maxSubscribeBytes { body.writeBuffer(&chunk) }
             request = .subscribe(api, head: head, body: body)
+        case .extensions(let route, let head, var body):
+            request = .none
+            if body.readableBytes + chunk.readableBytes <= Self.maxExtensionRequestBytes { body.writeBuffer(&chunk) }
+            request = .extensions(route, head: head, body: body)
         default:
             break
         }
@@ -125,6 +137,13 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
                 environment.finish(inv, .success(ByteBuffer(), contentType: nil), status: .success)
             }
             respond(context, .accepted, Self.accepted, keepAlive: keepAlive)
+        case .extensions(let route, let head, let body):
+            let keepAlive = head.isKeepAlive
+            environment.extensionRequest(route, headers: head.headers, body: body, connection: ObjectIdentifier(self)) {
+                [weak self] status, headers, body in
+                guard let self, let context = self.context else { return }
+                self.respond(context, status, body, headers: headers, keepAlive: keepAlive)
+            }
         case .buffered(let kind, let id, let head, let body, let tooLarge):
             finishBuffered(kind, id: id, head: head, body: body, tooLarge: tooLarge, context: context)
         case .subscribe(let api, let head, let body):
@@ -190,8 +209,12 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
         finishResponse(context, keepAlive: keepAlive)
     }
 
-    private func respond(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, _ body: String, keepAlive: Bool) {
-        var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(body.utf8.count))])
+    /// Extensions API bodies (register's `{"events":[...]}`, an error document) are small; more is not kept.
+    private static let maxExtensionRequestBytes = 1 << 20
+
+    private func respond(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, _ body: String,
+                         headers extra: [(String, String)] = [], keepAlive: Bool) {
+        var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(body.utf8.count))] + extra)
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)

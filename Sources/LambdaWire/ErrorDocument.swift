@@ -27,6 +27,12 @@ public struct ErrorDocument: Equatable, Sendable {
 
     public var bytes: [UInt8] { Array(json.utf8) }
 
+    /// `{"errorMessage","errorType"}` without a stack trace: the shape of the Runtime and Extensions APIs' own
+    /// 4xx answers.
+    public var jsonWithoutTrace: String {
+        "{\"errorMessage\":\(JSONText.quoted(errorMessage)),\"errorType\":\(JSONText.quoted(errorType))}"
+    }
+
     /// The runtime's error for a result larger than the Runtime API takes.
     public static func responseTooLarge(_ size: Int) -> ErrorDocument {
         ErrorDocument(type: "Function.ResponseSizeTooLarge",
