@@ -14,8 +14,9 @@ final class TelemetryHub {
 
     /// Events kept from the environment's start until init ends, so that an extension subscribing during init
     /// (the only time Lambda documents subscribing) still gets `platform.initStart` and the lines printed before it
-    /// subscribed. Bounded: an init that prints more keeps only the first ones.
+    /// subscribed. Bounded (events, and bytes of log lines): an init that prints more keeps only the first ones.
     static let initBacklogLimit = 10_000
+    static let initBacklogBytes = 1 << 20
 
     private let loop: EventLoop
     private let logger: Logger
@@ -25,6 +26,7 @@ final class TelemetryHub {
     var extensionName: (String) -> String? = { _ in nil }
     private var subscribers: [(id: String, subscriber: TelemetrySubscriber)] = []
     private var initBacklog: [TelemetryEvent]? = []
+    private var initBacklogSize = 0
     /// Replaces the delivery function of every new subscriber (tests).
     var post: ((_ body: [UInt8], _ subscription: TelemetrySubscription, _ loop: EventLoop) -> EventLoopFuture<Void>)?
 
@@ -82,19 +84,34 @@ final class TelemetryHub {
 
     // MARK: - Events
 
+    /// Whether anyone can still receive an event: after init without subscribers, events are not even made (a
+    /// function's lines then cost one check each).
+    var isListening: Bool { initBacklog != nil || !subscribers.isEmpty }
+
     func emit(_ kind: TelemetryEvent.Kind) {
+        guard isListening else { return }
         let event = TelemetryEvent(kind)
-        if initBacklog != nil, initBacklog!.count < Self.initBacklogLimit { initBacklog!.append(event) }
+        if initBacklog != nil, initBacklog!.count < Self.initBacklogLimit, initBacklogSize < Self.initBacklogBytes {
+            switch kind {
+            case .functionLine(let line, _), .extensionLine(let line): initBacklogSize += line.utf8.count
+            default: break
+            }
+            initBacklog!.append(event)
+        }
         for s in subscribers { s.subscriber.enqueue(event) }
     }
 
     /// A line the function's runtime printed.
     func functionLine(_ line: String) {
+        guard isListening else { return }
         emit(.functionLine(line, json: jsonLogs && Self.isJSONObject(line)))
     }
 
     /// Init is over: events are no longer kept for later subscribers.
-    func initEnded() { initBacklog = nil }
+    func initEnded() {
+        initBacklog = nil
+        initBacklogSize = 0
+    }
 
     /// Sends everything that waits now (Lambda flushes when an input stream closes, e.g. the runtime exits).
     func flush() { subscribers.forEach { $0.subscriber.flushNow() } }

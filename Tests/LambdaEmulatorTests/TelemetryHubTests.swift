@@ -169,3 +169,21 @@ import Testing
         #expect(delivered.map { $0["type"] as? String } == ["platform.logsDropped", "function"])
     }
 }
+
+extension TelemetryHubTests {
+    @Test func theInitBacklogIsBoundedAndNothingIsKeptWithoutSubscribersAfterInit() throws {
+        let loop = EmbeddedEventLoop()
+        let dest = Destination()
+        let h = hub(loop, dest)
+        let big = String(repeating: "x", count: 100_000)
+        for _ in 0..<20 { h.functionLine(big) }   // 2 MB printed during init: about 1 MiB kept
+        #expect(h.subscribe(api: .telemetry, identifier: Self.id, body: body(types: #"["function"]"#)).status == 200)
+        loop.advanceTime(by: .milliseconds(100))
+        let kept = dest.batches.flatMap { $0 }.count
+        #expect(kept == 11)   // lines are kept until 1 MiB is reached: 11 × 100,000 bytes
+        h.initSucceeded(durationMs: 1)
+        let quiet = hub(loop, Destination())
+        quiet.initSucceeded(durationMs: 1)
+        #expect(!quiet.isListening)
+    }
+}
