@@ -19,6 +19,9 @@ for name in $(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p'); do
     eval "value=\${$name}"
     set -- "$@" -e "$name=$value"
 done
+# Lambda starts /opt/extensions/* (a layer's extensions, or ones an image adds) beside the runtime: so does serve,
+# with /opt as a layer (its bin, lib and Perl modules too) when it holds extensions.
+if [ -d /opt/extensions ]; then set -- "$@" --layer /opt; fi
 exec "$BIN/perl-lambda" serve --host 0.0.0.0 --port "${PERL_LAMBDA_PORT:-8080}" \
     --task-root "${LAMBDA_TASK_ROOT:-/var/task}" --bootstrap "$BIN/bootstrap" \
     --timeout "${AWS_LAMBDA_FUNCTION_TIMEOUT:-300}" --memory "${AWS_LAMBDA_FUNCTION_MEMORY_SIZE:-3008}" \

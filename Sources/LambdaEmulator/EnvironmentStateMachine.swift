@@ -2,13 +2,16 @@
 /// the machine decides what happens next, `ExecutionEnvironment` does it: sockets, processes, timers, logs).
 ///
 ///     created   → starting(bound)          start: the invocation that caused the cold start
-///     starting  → busy(bound)              the runtime's first GET /next
+///     starting  → starting(parked)         the runtime's first GET /next while an extension is still in init
+///     starting  → busy(bound)              the runtime's first GET /next once every extension is at /event/next
 ///     starting  → finishing(terminate)     init error posted, runtime exited, init timed out
 ///     ready     → busy / idle              GET /next: queued work, or none (the request waits)
 ///     idle      → busy                     the pool says work arrived (wake)
 ///     busy      → busy(parked)             a GET /next sent before the result (kept for later)
 ///     busy      → finishing                result or error posted; timeout or crash (terminate)
 ///     finishing → ready / stopped          the last output collected and the caller answered
+///     finishing → awaitingExtensions       answered, but an INVOKE extension is still working on the invocation
+///     awaitingExtensions → ready / stopped every INVOKE extension back at /event/next (then END/REPORT), or a failure
 ///     any       → stopped                  stop
 ///
 /// Work is always pulled: the environment takes the invocation that made it and every later one from its
@@ -17,8 +20,9 @@ struct EnvironmentStateMachine {
     enum State {
         /// Created, endpoint not bound yet.
         case created
-        /// Process running, no GET /next yet; `bound` is the invocation that caused the cold start.
-        case starting(bound: Invocation)
+        /// Process running, init not over; `bound` is the invocation that caused the cold start. `parked`: the
+        /// runtime's first GET /next, held until every extension has finished its init (called /event/next).
+        case starting(bound: Invocation, parked: NextWaiter?)
         /// Waiting for work with a parked GET /next.
         case idle(NextWaiter)
         /// Initialized, between a result and its next GET /next.
@@ -27,6 +31,9 @@ struct EnvironmentStateMachine {
         case busy(Invocation, parked: NextWaiter?)
         /// Result known, collecting the last output before answering; `terminate` ends the environment after.
         case finishing(Invocation, parked: NextWaiter?, terminate: Bool)
+        /// The caller has its answer; extensions registered for INVOKE are still working on it. The invocation
+        /// (its END/REPORT, its timeout) ends when they are all back at /event/next.
+        case awaitingExtensions(Invocation, parked: NextWaiter?)
         case stopped
     }
 
@@ -47,6 +54,8 @@ struct EnvironmentStateMachine {
         case failInit(Invocation)
         /// It died serving `inv`.
         case failInvocation(Invocation)
+        /// It died after `inv` was answered, while extensions were still working on it: write its REPORT, stop.
+        case endAwaiting(Invocation)
         /// Between invocations: just replace the environment.
         case stop
         /// Its result is already being concluded (terminate is now set), or it is stopped already.
@@ -56,7 +65,7 @@ struct EnvironmentStateMachine {
     /// The invocation in hand, if any.
     var current: Invocation? {
         switch state {
-        case .starting(let inv), .busy(let inv, _), .finishing(let inv, _, _): return inv
+        case .starting(let inv, _), .busy(let inv, _), .finishing(let inv, _, _), .awaitingExtensions(let inv, _): return inv
         default: return nil
         }
     }
@@ -73,15 +82,22 @@ struct EnvironmentStateMachine {
 
     mutating func start(bound: Invocation) {
         precondition(isCreated, "an environment starts once")
-        state = .starting(bound: bound)
+        state = .starting(bound: bound, parked: nil)
     }
 
     private var isCreated: Bool { if case .created = state { return true } else { return false } }
 
-    mutating func nextRequested(_ waiter: NextWaiter) -> NextAction {
+    /// `extensionsReady`: every registered extension is at /event/next (init may end).
+    mutating func nextRequested(_ waiter: NextWaiter, extensionsReady: Bool = true) -> NextAction {
         switch state {
-        case .starting(let bound):
+        case .starting(let bound, _):
+            guard extensionsReady else {
+                state = .starting(bound: bound, parked: waiter)
+                return .none
+            }
             return .deliver(bound, waiter, coldStart: true)
+        case .awaitingExtensions(let inv, _):
+            state = .awaitingExtensions(inv, parked: waiter)
         case .ready, .idle:
             return .takeQueued(waiter)
         case .busy(let inv, _):
@@ -92,6 +108,12 @@ struct EnvironmentStateMachine {
             break
         }
         return .none
+    }
+
+    /// Every extension finished its init: a runtime waiting in its first GET /next gets the cold start's invocation.
+    mutating func extensionsInitialized() -> NextAction {
+        guard case .starting(let bound, let waiter?) = state else { return .none }
+        return .deliver(bound, waiter, coldStart: true)
     }
 
     /// The pool queued work: an idle environment's parked GET /next takes it.
@@ -112,6 +134,8 @@ struct EnvironmentStateMachine {
         case .idle(let w) where w.connection == connection: state = .ready
         case .busy(let inv, let w?) where w.connection == connection: state = .busy(inv, parked: nil)
         case .finishing(let inv, let w?, let t) where w.connection == connection: state = .finishing(inv, parked: nil, terminate: t)
+        case .starting(let inv, let w?) where w.connection == connection: state = .starting(bound: inv, parked: nil)
+        case .awaitingExtensions(let inv, let w?) where w.connection == connection: state = .awaitingExtensions(inv, parked: nil)
         default: break
         }
     }
@@ -133,7 +157,7 @@ struct EnvironmentStateMachine {
     /// Init failed (an init error posted, a crash, the init timeout): the cold start's invocation, which the
     /// environment then answers and stops; nil when init was over.
     mutating func initFailing() -> Invocation? {
-        guard case .starting(let bound) = state else { return nil }
+        guard case .starting(let bound, _) = state else { return nil }
         state = .finishing(bound, parked: nil, terminate: true)
         return bound
     }
@@ -143,21 +167,48 @@ struct EnvironmentStateMachine {
     enum AfterConclusion {
         case stop
         case ready(parked: NextWaiter?)
+        /// Extensions are still working on the invocation: END/REPORT and the next event wait for them.
+        case awaitingExtensions
         /// Something else happened meanwhile (the environment was stopped): nothing to do.
         case none
     }
 
-    mutating func concluded(_ inv: Invocation, retire: Bool) -> AfterConclusion {
+    /// `extensionsDone`: every INVOKE extension is back at /event/next.
+    mutating func concluded(_ inv: Invocation, retire: Bool, extensionsDone: Bool = true) -> AfterConclusion {
         guard case .finishing(let current, let parked, let terminate) = state, current === inv else { return .none }
-        if terminate || retire { return .stop }
+        if terminate { return .stop }
+        if !extensionsDone {
+            state = .awaitingExtensions(inv, parked: parked)
+            return .awaitingExtensions
+        }
+        if retire { return .stop }
         state = .ready
         return .ready(parked: parked)
     }
 
+    /// Every INVOKE extension is back at /event/next: the invocation awaiting them ends (returned, with what
+    /// comes next), nil when none was awaiting.
+    mutating func extensionsFinishedInvocation(retire: Bool) -> (Invocation, AfterConclusion)? {
+        guard case .awaitingExtensions(let inv, let parked) = state else { return nil }
+        if retire { return (inv, .stop) }
+        state = .ready
+        return (inv, .ready(parked: parked))
+    }
+
+    /// The invocation whose extensions are still at work, if `requestID` names it (its timeout still runs).
+    func awaitingExtensions(_ requestID: String) -> Invocation? {
+        if case .awaitingExtensions(let inv, _) = state, inv.requestID == requestID { return inv }
+        return nil
+    }
+
+    /// A process of the environment (the runtime, an extension) ended or failed.
     mutating func processExited() -> ExitAction {
         switch state {
-        case .starting(let bound):
+        case .starting(let bound, _):
             return .failInit(bound)
+        case .awaitingExtensions(let inv, _):
+            state = .finishing(inv, parked: nil, terminate: true)
+            return .endAwaiting(inv)
         case .busy(let inv, _):
             return .failInvocation(inv)
         case .finishing(let inv, _, _):

@@ -30,8 +30,26 @@ final class ExecutionEnvironment {
     /// `Lambda-Extension-Identifier` against it (`name(forIdentifier:)`).
     let extensions = ExtensionRegistry()
     private var process: ChildProcess?
-    /// `bootstrap --guard-group` beside a runtime other than ours (`FunctionConfiguration.groupGuard`).
-    private var groupGuard: ChildProcess?
+    /// External extensions serve started, by file name.
+    private var extensionProcesses: [String: ChildProcess] = [:]
+    /// `bootstrap --guard-group` beside a runtime other than ours (`FunctionConfiguration.groupGuard`) and beside
+    /// each extension.
+    private var groupGuards: [ChildProcess] = []
+    /// Runtime and extension processes started and not reaped yet: the environment has exited at 0.
+    private var liveProcesses = 0
+    /// The runtime's environment, kept until every external extension has registered and the runtime starts.
+    private var pendingRuntimeEnvironment: [String: String]?
+    /// Why the environment will shut down (the SHUTDOWN event's `shutdownReason`).
+    private var shutdownReason = ExtensionsAPI.ShutdownReason.spindown
+    /// The shutdown phase: SHUTDOWN sent, waiting for the extensions and the runtime until the deadline.
+    private var shutdownTimer: Scheduled<Void>?
+    private var shutdownPhase: ShutdownPhase = .none
+    private enum ShutdownPhase { case none, running, done }
+    /// An invocation answered while INVOKE extensions still work on it: its END/REPORT (with this status, or
+    /// the one given), written when they are done or the environment ends.
+    private var pendingReport: ((LambdaLogLines.Status?) -> Void)?
+    /// That invocation's timeout (its own timer ended with the answer).
+    private var awaitTimer: Scheduled<Void>?
     private var server: Channel?
     private var collectors: [OutputCollector] = []
     private var spawnedAt = NIODeadline.now()
@@ -94,12 +112,42 @@ final class ExecutionEnvironment {
 
     private func spawn(server channel: Channel) {
         server = channel
-        guard case .starting(let bound) = machine.state, let port = channel.localAddress?.port else {
+        guard case .starting(let bound, _) = machine.state, let port = channel.localAddress?.port else {
             channel.close(promise: nil)
             return
         }
         let api = "127.0.0.1:\(port)"
         let environment = config.processEnvironment(runtimeAPI: api, logStream: Identifiers.logStreamName())
+        spawnedAt = .now()
+        telemetry.initStarted(functionName: config.name)
+        // Init counts the extensions' time too: the timer runs until the runtime is given its first event.
+        initTimer = loop.scheduleTask(in: .milliseconds(Int64(config.initTimeout * 1000))) { [weak self] in
+            self?.initTimedOut()
+        }
+        // Lambda's Extension init comes first: the external extensions start, in name order, with the function's
+        // environment and the same AWS_LAMBDA_RUNTIME_API; the runtime starts once each of them has registered.
+        let found = Layers.extensions(in: config.layers)
+        extensions.expect(external: found.map(\.name))
+        for (name, path) in found {
+            do {
+                try spawnExtension(name: name, path: path, environment: environment)
+            } catch {
+                let doc = ErrorDocument(type: ExtensionsAPI.FatalError.launchError,
+                                        message: "RequestId: \(bound.requestID) Error: cannot start extension \(name): \(error)")
+                initTimer?.cancel()
+                failInit(result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
+                         errorType: doc.errorType, lines: [doc.errorMessage])
+                return
+            }
+        }
+        pendingRuntimeEnvironment = environment
+        if extensions.allExternalRegistered { spawnRuntime() }
+    }
+
+    /// The runtime process, once every external extension has registered.
+    private func spawnRuntime() {
+        guard let environment = pendingRuntimeEnvironment, case .starting(let bound, _) = machine.state else { return }
+        pendingRuntimeEnvironment = nil
         let child: ChildProcess
         do {
             child = try ChildProcess.spawn(command: config.isOurBootstrap ? config.command : Self.dyingWithParent(config.command),
@@ -110,42 +158,68 @@ final class ExecutionEnvironment {
             return
         }
         process = child
+        liveProcesses += 1
         if let guardPath = config.groupGuard {   // set only for runtimes other than our bootstrap
-            // its own process group, its output unread (it prints nothing); it ends when the runtime's group is gone
-            if let g = try? ChildProcess.spawn(command: [guardPath, "--guard-group", String(child.pid)], environment: [:],
-                                               directory: "/") {
-                close(g.stdoutFD)
-                close(g.stderrFD)
-                g.whenExited { _ in }
-                groupGuard = g
-            } else {
-                logger.warning("cannot start the process-group guard \(guardPath); a SIGKILLed serve may leave the runtime's children")
-            }
+            startGuard(guardPath, for: child, what: "the runtime")
         }
-        spawnedAt = .now()
-        telemetry.initStarted(functionName: config.name)
-        logger.debug("environment started", metadata: ["env": "\(number)", "pid": "\(child.pid)", "runtime-api": "\(api)"])
+        logger.debug("environment started", metadata: ["env": "\(number)", "pid": "\(child.pid)",
+                                                       "runtime-api": "\(environment[RuntimeEnvironment.runtimeAPI] ?? "")"])
         for fd in [child.stdoutFD, child.stderrFD] {
             let collector = OutputCollector(fd: fd) { [weak self] line in
                 self?.emit(line)
                 self?.telemetry.functionLine(line)
             }
             collectors.append(collector)
-            NIOPipeBootstrap(group: loop)
-                .channelInitializer { $0.pipeline.addHandler(collector) }
-                .takingOwnershipOfDescriptor(input: fd)
-                .whenFailure { [logger] error in logger.warning("cannot read runtime output: \(error)") }
+            read(fd, into: collector)
         }
         let loop = self.loop
         let this = NIOLoopBound(self, eventLoop: loop)
         child.whenExited { status in loop.execute { this.value.processExited(status: status) } }
-        initTimer = loop.scheduleTask(in: .milliseconds(Int64(config.initTimeout * 1000))) { [weak self] in
-            self?.initTimedOut()
+    }
+
+    /// An external extension: its own process group (guarded like a runtime's), its output in the function's log
+    /// (as Lambda writes extensions' output to the function's log stream).
+    private func spawnExtension(name: String, path: String, environment: [String: String]) throws {
+        let child = try ChildProcess.spawn(command: Self.dyingWithParent([path]), environment: environment, directory: config.taskRoot)
+        extensionProcesses[name] = child
+        liveProcesses += 1
+        if let guardPath = config.groupGuardProgram { startGuard(guardPath, for: child, what: "extension \(name)") }
+        logger.debug("extension started", metadata: ["env": "\(number)", "extension": "\(name)", "pid": "\(child.pid)"])
+        for fd in [child.stdoutFD, child.stderrFD] {
+            // not in `collectors`: an invocation's END/REPORT does not wait for an extension's output
+            read(fd, into: OutputCollector(fd: fd) { [weak self] line in
+                self?.emit(line)
+                self?.telemetry.extensionLine(line)
+            })
+        }
+        let loop = self.loop
+        let this = NIOLoopBound(self, eventLoop: loop)
+        child.whenExited { status in loop.execute { this.value.extensionExited(name: name, status: status) } }
+    }
+
+    private func read(_ fd: Int32, into collector: OutputCollector) {
+        NIOPipeBootstrap(group: loop)
+            .channelInitializer { $0.pipeline.addHandler(collector) }
+            .takingOwnershipOfDescriptor(input: fd)
+            .whenFailure { [logger] error in logger.warning("cannot read a process's output: \(error)") }
+    }
+
+    /// `bootstrap --guard-group PGID` beside `child`: its own process group, its output unread (it prints
+    /// nothing); it ends when `child`'s group is gone, and kills that group if serve dies first.
+    private func startGuard(_ guardPath: String, for child: ChildProcess, what: String) {
+        if let g = try? ChildProcess.spawn(command: [guardPath, "--guard-group", String(child.pid)], environment: [:],
+                                           directory: "/") {
+            close(g.stdoutFD)
+            close(g.stderrFD)
+            g.whenExited { _ in }
+            groupGuards.append(g)
+        } else {
+            logger.warning("cannot start the process-group guard \(guardPath); a SIGKILLed serve may leave \(what)'s children")
         }
     }
 
     private func failStart(_ document: ErrorDocument) {
-        guard case .starting(let bound) = machine.state else { return }
+        guard case .starting(let bound, _) = machine.state else { return }
         logger.error("\(document.errorMessage)")
         bound.fail(document)
         stop()
@@ -154,7 +228,7 @@ final class ExecutionEnvironment {
     // MARK: - Runtime API events
 
     func nextRequested(_ waiter: NextWaiter) {
-        perform(machine.nextRequested(waiter))
+        perform(machine.nextRequested(waiter, extensionsReady: extensions.allWaiting))
     }
 
     /// The pool queued work: if this environment's runtime is waiting in GET /next, it takes it.
@@ -168,6 +242,7 @@ final class ExecutionEnvironment {
             if coldStart {
                 initTimer?.cancel()
                 pendingInitDurationMs = milliseconds(since: spawnedAt)
+                extensions.closeRegistration()   // Lambda closes registration when init ends
                 telemetry.initSucceeded(durationMs: pendingInitDurationMs ?? 0)
             }
             deliver(inv, to: waiter)
@@ -192,7 +267,20 @@ final class ExecutionEnvironment {
         inv.timeoutTask = loop.scheduleTask(in: .milliseconds(Int64(config.timeout * 1000))) { [weak self, weak inv] in
             if let self, let inv { self.timedOut(inv) }
         }
+        extensions.dispatch(.invoke, body: Self.invokeEvent(inv, arn: config.arn))
         waiter.deliver(inv, inv.headers(functionARN: config.arn))
+    }
+
+    /// The INVOKE event of the Extensions API for `inv`.
+    static func invokeEvent(_ inv: Invocation, arn: String) -> String {
+        "{\"eventType\":\"INVOKE\",\"deadlineMs\":\(inv.deadlineMs),\"requestId\":\(JSONText.quoted(inv.requestID))"
+            + ",\"invokedFunctionArn\":\(JSONText.quoted(arn))"
+            + ",\"tracing\":{\"type\":\"X-Amzn-Trace-Id\",\"value\":\(JSONText.quoted(inv.traceID))}}"
+    }
+
+    /// The SHUTDOWN event of the Extensions API.
+    static func shutdownEvent(reason: ExtensionsAPI.ShutdownReason, deadlineMs: Int64) -> String {
+        "{\"eventType\":\"SHUTDOWN\",\"shutdownReason\":\"\(reason.rawValue)\",\"deadlineMs\":\(deadlineMs)}"
     }
 
     /// The invocation a runtime may post results for, if `requestID` names it.
@@ -205,7 +293,7 @@ final class ExecutionEnvironment {
 
     /// POST /runtime/init/error; false when the environment is past init.
     func initErrorPosted(type: String, body: ByteBuffer) -> Bool {
-        guard case .starting = machine.state else { return false }
+        guard case .starting = machine.state, process != nil else { return false }
         initTimer?.cancel()
         logger.debug("init error", metadata: ["env": "\(number)", "type": "\(type)"])
         failInit(result: .functionError(type: type, body: body), errorType: type, lines: [])
@@ -307,26 +395,69 @@ final class ExecutionEnvironment {
 
     /// An extension registered or came back to /event/next: init or the current invocation may now be complete.
     private func extensionsProgressed() {
+        switch shutdownPhase {
+        case .running: return checkShutdownDone()
+        case .done: return
+        case .none: break
+        }
+        if pendingRuntimeEnvironment != nil, extensions.allExternalRegistered { spawnRuntime() }
+        if extensions.allWaiting { perform(machine.extensionsInitialized()) }
+        if extensions.allDone(with: .invoke), let (inv, after) = machine.extensionsFinishedInvocation(retire: retireWhenDone) {
+            logger.trace("extensions done with the invocation", metadata: ["env": "\(number)", "request": "\(inv.requestID)"])
+            awaitTimer?.cancel()
+            awaitTimer = nil
+            writePendingReport(nil)
+            switch after {
+            case .stop: stop()
+            case .ready(let parked?): nextRequested(parked)
+            default: break
+            }
+        }
     }
 
     /// An extension posted init/error or exit/error, or crashed: the environment is reset with Lambda's error.
     private func extensionFailed(name: String, type: String, detail: String) {
+        if shutdownPhase != .none || machine.isStopped { return checkShutdownDone() }
         logger.warning("\(detail); its environment will be reset", metadata: ["env": "\(number)"])
+        environmentFailed(type: type) { "RequestId: \($0) Error: \(detail)" }
+    }
+
+    /// An external extension's process ended.
+    private func extensionExited(name: String, status: Int32) {
+        extensionProcesses[name]?.reaped()
+        reapedOne()
+        let index = extensions.index(name: name)
+        let wasLive = index.map { !extensions.extensions[$0].hasExited } ?? true
+        if let index { extensions.markExited(index: index) } else { extensions.launchedExited(name: name) }
+        // Exiting is how an extension ends its shutdown; at any other time (even with status 0, even before it
+        // registered) Lambda takes it for a crash and resets the environment.
+        guard wasLive else { return extensionsProgressed() }
+        extensionFailed(name: name, type: ExtensionsAPI.FatalError.crash,
+                        detail: "extension \(name) exited: \(ExitStatus.describe(status))")
     }
 
     // MARK: - Failures
 
     private func timedOut(_ inv: Invocation) {
+        let line = LambdaLogLines.timedOut(requestID: inv.requestID, seconds: config.timeout)
+        if machine.awaitingExtensions(inv.requestID) === inv {
+            // answered already, but its extensions did not finish within the function's timeout
+            logger.debug("extensions timed out on an invocation; replacing its environment", metadata: ["env": "\(number)"])
+            shutdownReason = .timeout
+            if case .endAwaiting = machine.processExited() { endAwaiting(status: .timeout, lines: [line]) }
+            return
+        }
         guard machine.invocation(inv.requestID) === inv else { return }
         logger.debug("invocation timed out; replacing its environment", metadata: ["env": "\(number)"])
+        shutdownReason = .timeout
         let doc = ErrorDocument.timedOut(requestID: inv.requestID, seconds: config.timeout)
         conclude(inv, result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
-                 status: .timeout, terminate: true,
-                 lines: [LambdaLogLines.timedOut(requestID: inv.requestID, seconds: config.timeout)])
+                 status: .timeout, terminate: true, lines: [line])
     }
 
     private func initTimedOut() {
-        guard case .starting(let bound) = machine.state else { return }
+        guard case .starting(let bound, _) = machine.state else { return }
+        shutdownReason = .timeout
         let doc = ErrorDocument.initTimedOut(requestID: bound.requestID, seconds: config.initTimeout)
         failInit(result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
                  errorType: doc.errorType, lines: [doc.errorMessage])
@@ -334,22 +465,36 @@ final class ExecutionEnvironment {
 
     private func processExited(status: Int32) {
         process?.reaped()
-        groupGuard?.kill()
-        markExited()
+        reapedOne()
+        if shutdownPhase != .none { return checkShutdownDone() }
         let reason = ExitStatus.describe(status)
+        if machine.isBetweenInvocations {
+            logger.warning("runtime exited (\(reason)); its environment will be replaced", metadata: ["env": "\(number)"])
+        }
+        environmentFailed(type: ErrorDocument.runtimeExited(requestID: "", reason: reason).errorType,
+                          line: { LambdaLogLines.runtimeExited(requestID: $0, reason: reason) }) {
+            ErrorDocument.runtimeExited(requestID: $0, reason: reason).errorMessage
+        }
+    }
+
+    /// A process of the environment failed (the runtime exited, an extension crashed or posted an error): the
+    /// invocation in hand, or the init, fails with `type` and `message(requestID)`; the environment is reset.
+    private func environmentFailed(type: String, line: ((String) -> String)? = nil, message: (String) -> String) {
+        shutdownReason = .failure
+        func document(_ id: String) -> ErrorDocument { ErrorDocument(type: type, message: message(id)) }
         switch machine.processExited() {
         case .failInit(let bound):
             initTimer?.cancel()
-            let doc = ErrorDocument.runtimeExited(requestID: bound.requestID, reason: reason)
-            failInit(result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
-                     errorType: doc.errorType, lines: [LambdaLogLines.runtimeExited(requestID: bound.requestID, reason: reason)])
+            let doc = document(bound.requestID)
+            failInit(result: .functionError(type: type, body: ByteBuffer(bytes: doc.bytes)), errorType: type,
+                     lines: [line?(bound.requestID) ?? doc.errorMessage])
         case .failInvocation(let inv):
-            let doc = ErrorDocument.runtimeExited(requestID: inv.requestID, reason: reason)
-            conclude(inv, result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
-                     status: .error(type: doc.errorType), terminate: true,
-                     lines: [LambdaLogLines.runtimeExited(requestID: inv.requestID, reason: reason)])
+            let doc = document(inv.requestID)
+            conclude(inv, result: .functionError(type: type, body: ByteBuffer(bytes: doc.bytes)),
+                     status: .error(type: type), terminate: true, lines: [line?(inv.requestID) ?? doc.errorMessage])
+        case .endAwaiting(let inv):
+            endAwaiting(status: .error(type: type), lines: [line?(inv.requestID) ?? document(inv.requestID).errorMessage])
         case .stop:
-            logger.warning("runtime exited (\(reason)); its environment will be replaced", metadata: ["env": "\(number)"])
             stop()
         case .none:
             break
@@ -369,25 +514,51 @@ final class ExecutionEnvironment {
     private func conclude(_ inv: Invocation, result: InvocationOutcome.Result,
                           status: LambdaLogLines.Status, terminate: Bool, lines: [String] = []) {
         guard machine.concluding(inv, terminate: terminate) else { return }
-        inv.timeoutTask?.cancel()
-        let duration = inv.startedAt.map { milliseconds(since: $0) } ?? 0
         let maxMemory = process?.maxMemoryMB()
         if terminate { process?.kill() }
         drainOutput { [self] in
             lines.forEach { emit($0) }
-            let initMs = takeInitDuration()
-            telemetry.invocationEnded(inv, result: result, status: status, durationMs: duration, memoryMB: config.memoryMB,
-                                      maxMemoryMB: maxMemory, initDurationMs: initMs)
-            emit(LambdaLogLines.end(inv.requestID),
-                 LambdaLogLines.report(requestID: inv.requestID, durationMs: duration, memoryMB: config.memoryMB,
-                                       maxMemoryMB: maxMemory, initDurationMs: initMs, status: status))
+            telemetry.runtimeDone(inv, result: result, status: status)
+            // The caller hears the runtime's answer at once; the invocation itself (END/REPORT, the next event)
+            // lasts until every INVOKE extension is back at /event/next, and its timeout counts their time.
+            let extensionsDone = terminate || extensions.allDone(with: .invoke)
+            let report = { [self] (final: LambdaLogLines.Status?) in
+                let (durationMs, initMs) = (inv.startedAt.map { milliseconds(since: $0) } ?? 0, takeInitDuration())
+                telemetry.reported(inv, status: final ?? status, durationMs: durationMs, memoryMB: config.memoryMB,
+                                   maxMemoryMB: maxMemory, initDurationMs: initMs)
+                emit(LambdaLogLines.end(inv.requestID),
+                     LambdaLogLines.report(requestID: inv.requestID, durationMs: durationMs, memoryMB: config.memoryMB,
+                                           maxMemoryMB: maxMemory, initDurationMs: initMs, status: final ?? status))
+            }
+            if extensionsDone { report(nil) }
+            let remainingMs = inv.deadlineMs - Identifiers.epochMs()
             inv.complete(result)
-            switch machine.concluded(inv, retire: retireWhenDone) {
+            switch machine.concluded(inv, retire: retireWhenDone, extensionsDone: extensionsDone) {
             case .stop: stop()
             case .ready(let parked?): nextRequested(parked)
             case .ready(nil), .none: break
+            case .awaitingExtensions:
+                pendingReport = report
+                awaitTimer = loop.scheduleTask(in: .milliseconds(max(0, remainingMs))) { [weak self, weak inv] in
+                    if let self, let inv { self.timedOut(inv) }
+                }
             }
         }
+    }
+
+    /// The invocation awaiting its extensions ends with the environment: its END/REPORT, then the reset.
+    private func endAwaiting(status: LambdaLogLines.Status, lines: [String]) {
+        awaitTimer?.cancel()
+        awaitTimer = nil
+        lines.forEach { emit($0) }
+        writePendingReport(status)
+        stop()
+    }
+
+    private func writePendingReport(_ status: LambdaLogLines.Status?) {
+        guard let report = pendingReport else { return }
+        pendingReport = nil
+        report(status)
     }
 
     private func failInit(result: InvocationOutcome.Result, errorType: String, lines: [String]) {
@@ -430,7 +601,8 @@ final class ExecutionEnvironment {
 
     // MARK: - Stopping
 
-    /// Ends the environment: kills the process group, closes the endpoint, tells the pool. Idempotent.
+    /// Ends the environment: Lambda's shutdown phase (`beginShutdown`), then its processes are killed and the
+    /// endpoint closed; tells the pool at once. Idempotent.
     func stop() {
         let (wasRunning, unanswered) = machine.stop()
         guard wasRunning else { return }
@@ -438,13 +610,56 @@ final class ExecutionEnvironment {
             inv.fail(ErrorDocument(type: "Runtime.ExitError", message: "RequestId: \(inv.requestID) Error: the emulator is shutting down"))
         }
         initTimer?.cancel()
-        telemetry.close()
-        process?.kill()
-        groupGuard?.kill()
-        if process == nil { markExited() }
-        server?.close(promise: nil)
+        awaitTimer?.cancel()
+        writePendingReport(nil)
+        pendingRuntimeEnvironment = nil
+        telemetry.flush()   // what waits goes now, while extensions still run their shutdown
         onStopped?(self)
         onStopped = nil
+        beginShutdown()
+    }
+
+    /// Lambda's shutdown phase: none without extensions (the processes are killed at once); else the runtime gets
+    /// SIGTERM and each extension registered for it a SHUTDOWN event whose deadline is 2,000 ms away (500 ms with
+    /// internal extensions only); the phase ends when the runtime has exited and every such extension is back at
+    /// /event/next (or gone), or at the deadline; then everything left is SIGKILLed.
+    private func beginShutdown() {
+        let live = extensions.extensions.contains { !$0.hasExited } || !extensionProcesses.isEmpty
+        guard live, liveProcesses > 0 else { return finishShutdown() }
+        let ms = extensions.hasExternal || !extensionProcesses.isEmpty ? ExtensionsAPI.shutdownWithExternalMs : ExtensionsAPI.shutdownWithInternalMs
+        shutdownPhase = .running
+        // the runtime first: Lambda "shuts down the runtime, then alerts the extensions"
+        process?.kill(SIGTERM)
+        let deadline = Identifiers.epochMs() + Int64(ms)
+        let sent = extensions.dispatch(.shutdown, body: Self.shutdownEvent(reason: shutdownReason, deadlineMs: deadline))
+        logger.debug("shutdown phase", metadata: ["env": "\(number)", "reason": "\(shutdownReason.rawValue)",
+                                                  "extensions": "\(sent)", "ms": "\(ms)"])
+        shutdownTimer = loop.scheduleTask(in: .milliseconds(Int64(ms))) { [weak self] in self?.finishShutdown() }
+        checkShutdownDone()
+    }
+
+    private func checkShutdownDone() {
+        guard shutdownPhase == .running else { return }
+        let runtimeGone = process.map(\.hasExited) ?? true
+        if runtimeGone && extensions.allDone(with: .shutdown) { finishShutdown() }
+    }
+
+    private func finishShutdown() {
+        guard shutdownPhase != .done else { return }
+        shutdownPhase = .done
+        shutdownTimer?.cancel()
+        telemetry.close()
+        process?.kill()
+        extensionProcesses.values.forEach { $0.kill() }
+        groupGuards.forEach { $0.kill() }
+        server?.close(promise: nil)
+        if liveProcesses == 0 { markExited() }
+    }
+
+    /// A runtime or extension process was reaped.
+    private func reapedOne() {
+        liveProcesses -= 1
+        if liveProcesses == 0, shutdownPhase == .done { markExited() }
     }
 
     private func markExited() {

@@ -31,6 +31,8 @@ public struct FunctionConfiguration: Sendable, Equatable {
     public var environment: [String: String]
     /// How long a process may take from spawn to its first GET /next.
     public var initTimeout: Double
+    /// Layer directories (absolute, used in place), in order: `Layers` says what each gives the function.
+    public var layers: [String] = []
 
     public init(name: String = "function", handler: String, taskRoot: String, command: [String], isOurBootstrap: Bool = false,
                 timeout: Double = 3, memoryMB: Int = 128, concurrency: Int = 1, region: String = "us-east-1",
@@ -51,6 +53,10 @@ public struct FunctionConfiguration: Sendable, Equatable {
 
     public var arn: String { InvokeAPI.functionARN(region: region, name: name) }
 
+    /// The program that guards a process group (`bootstrap --guard-group PGID`): `groupGuard`, or our bootstrap
+    /// itself when it is the runtime. Extensions are any programs, so each gets one when there is a guard.
+    var groupGuardProgram: String? { groupGuard ?? (isOurBootstrap ? command.first : nil) }
+
     /// This configuration (the command line's) with a function's own settings over it (a SAM template's), in the
     /// one order they combine: the function's values over the command line's defaults, the command line's
     /// `--env` over the function's Environment.
@@ -62,13 +68,14 @@ public struct FunctionConfiguration: Sendable, Equatable {
         c.timeout = o.timeout ?? timeout
         c.memoryMB = o.memoryMB ?? memoryMB
         c.environment = environment.merging(o.environment) { $1 }.merging(commandLineEnvironment) { $1 }
+        c.layers = o.layers + layers   // the function's own layers, then the command line's --layer
         return c
     }
     public var logGroup: String { "/aws/lambda/\(name)" }
 
     /// The environment of one execution environment's process.
     func processEnvironment(runtimeAPI: String, logStream: String) -> [String: String] {
-        var env = environment
+        var env = Layers.environment(environment, layers: layers)
         env[RuntimeEnvironment.runtimeAPI] = runtimeAPI
         env[RuntimeEnvironment.handler] = handler
         env[RuntimeEnvironment.taskRoot] = taskRoot
@@ -97,8 +104,12 @@ public struct FunctionOverrides: Sendable {
     public var timeout: Double?
     public var memoryMB: Int?
     public var environment: [String: String]
+    /// Layer directories (the template's local LayerVersions), before the command line's.
+    public var layers: [String]
 
-    public init(name: String, handler: String?, taskRoot: String, timeout: Double?, memoryMB: Int?, environment: [String: String]) {
+    public init(name: String, handler: String?, taskRoot: String, timeout: Double?, memoryMB: Int?, environment: [String: String],
+                layers: [String] = []) {
+        self.layers = layers
         self.name = name
         self.handler = handler
         self.taskRoot = taskRoot

@@ -30,12 +30,11 @@ extension TelemetryHub {
         emit(.start(requestID: inv.requestID, traceID: inv.traceID))
     }
 
-    /// `inv` ended (END, REPORT): `platform.runtimeDone` with the response's size and spans, the Logs API's
-    /// `platform.end`, then `platform.report`.
-    func invocationEnded(_ inv: Invocation, result: InvocationOutcome.Result, status: LambdaLogLines.Status,
-                         durationMs: Double, memoryMB: Int, maxMemoryMB: Int?, initDurationMs: Double?) {
+    /// The runtime answered `inv` (before END): `platform.runtimeDone` with the response's size and spans.
+    func runtimeDone(_ inv: Invocation, result: InvocationOutcome.Result, status: LambdaLogLines.Status) {
         let (statusText, errorType) = Self.status(status)
         let end = Date()
+        let durationMs = inv.startedWall.map { end.timeIntervalSince($0) * 1000 } ?? 0
         var spans: [TelemetryEvent.Span] = []
         var produced: Int?
         if case .success(let body, _) = result {
@@ -50,12 +49,24 @@ extension TelemetryHub {
         }
         emit(.runtimeDone(requestID: inv.requestID, status: statusText, errorType: errorType, durationMs: durationMs,
                           producedBytes: produced, spans: spans, traceID: inv.traceID))
+    }
+
+    /// `inv` is over, its extensions included (END, REPORT): the Logs API's `platform.end`, then `platform.report`.
+    func reported(_ inv: Invocation, status: LambdaLogLines.Status, durationMs: Double, memoryMB: Int, maxMemoryMB: Int?,
+                  initDurationMs: Double?) {
+        let (statusText, errorType) = Self.status(status)
         emit(.end(requestID: inv.requestID))
         emit(.report(requestID: inv.requestID, status: statusText, errorType: errorType,
                      metrics: TelemetryEvent.ReportMetrics(durationMs: durationMs, billedDurationMs: LambdaLogLines.billedMs(durationMs),
                                                            memorySizeMB: memoryMB, maxMemoryUsedMB: maxMemoryMB ?? 0,
                                                            initDurationMs: initDurationMs),
                      traceID: inv.traceID))
+    }
+
+    /// A line an extension serve started printed: an `extension` record.
+    func extensionLine(_ line: String) {
+        guard isListening else { return }
+        emit(.extensionLine(line))
     }
 
     /// Telemetry's `status` and `errorType` for how an invocation ended: `failure` for an error the function

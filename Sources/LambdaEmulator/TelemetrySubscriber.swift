@@ -89,6 +89,9 @@ final class TelemetrySubscriber {
             switch result {
             case .success:
                 self.delivered()
+            case .failure(let error) where self.closed:
+                // the environment ended: its listener is gone with it
+                self.logger.debug("telemetry for extension \(self.extensionName) not delivered at shutdown: \(error)")
             case .failure(let error) where number < Self.maxAttempts:
                 self.logger.debug("telemetry delivery to \(self.extensionName) failed (\(error)); retrying")
                 self.loop.scheduleTask(in: backoff) {

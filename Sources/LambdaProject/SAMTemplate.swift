@@ -23,6 +23,9 @@ public struct SAMFunction: Equatable, Sendable {
     public var functionName: String?
     /// `FunctionUrlConfig.InvokeMode` (`BUFFERED` when not given) if the function has a Function URL.
     public var functionURLInvokeMode: String?
+    /// `Layers` that are `!Ref`s to the template's own `AWS::Serverless::LayerVersion` resources with a local
+    /// `ContentUri`: their directories, in order (others are skipped with a warning).
+    public var layers: [String] = []
 
     public init(logicalID: String, packageType: PackageType = .zip, handler: String? = nil, runtime: String? = nil,
                 codeDirectory: String, timeout: Double? = nil, memorySize: Int? = nil, environment: [String: String] = [:],
@@ -45,6 +48,7 @@ public struct SAMFunction: Equatable, Sendable {
 /// The functions of a SAM (or CloudFormation + SAM transform) template, read for running them locally.
 public struct SAMTemplate: Sendable {
     public static let functionType = "AWS::Serverless::Function"
+    public static let layerType = "AWS::Serverless::LayerVersion"
 
     /// In the template's order.
     public var functions: [SAMFunction]
@@ -84,6 +88,10 @@ public struct SAMTemplate: Sendable {
                 scope.values[name] = text
             }
         }
+        for (key, resource) in resources {
+            guard let id = key.string, resource["Type"]?.string == layerType else { continue }
+            scope.layer(id: id, resource: resource, directory: directory)
+        }
         let globals = root["Globals"]?["Function"]
         var functions: [SAMFunction] = []
         for (key, resource) in resources {
@@ -101,6 +109,8 @@ public struct SAMTemplate: Sendable {
 private struct Resolver {
     var values: [String: String] = [:]
     var warnings: [String] = []
+    /// The template's layers with a local ContentUri: logical ID → directory.
+    var layerDirectories: [String: String] = [:]
     let pseudo: [String: String]
 
     init(region: String) {
@@ -215,6 +225,17 @@ private struct Resolver {
             f.functionURLInvokeMode = url["InvokeMode"].flatMap { text($0, "\(what) FunctionUrlConfig.InvokeMode") } ?? "BUFFERED"
         }
 
+        for item in prop("Layers")?.sequence ?? [] {
+            let name = item.tag.rawValue == "!Ref" ? item.scalar?.string
+                : item.mapping.flatMap { $0.count == 1 ? $0["Ref"]?.scalar?.string : nil }
+            if let name, let dir = layerDirectories[name] {
+                f.layers.append(dir)
+            } else {
+                let shown = name ?? item.scalar?.string ?? "an entry"
+                warnings.append("\(id): layer \(shown) is not a local \(SAMTemplate.layerType) of this template; not used")
+            }
+        }
+
         if packageType == "Image" {
             f.packageType = .image
             let context = resource["Metadata"]?["DockerContext"].flatMap { text($0, "\(what) Metadata.DockerContext") } ?? "."
@@ -239,6 +260,16 @@ private struct Resolver {
             f.codeDirectory = Self.absolute(uri, in: directory)
         }
         return f
+    }
+
+    /// An `AWS::Serverless::LayerVersion`: its `ContentUri` when it is a local folder.
+    mutating func layer(id: String, resource: Node, directory: String) {
+        guard let content = resource["Properties"]?["ContentUri"], content.mapping == nil,
+              let uri = text(content, "\(id) ContentUri"), !uri.hasPrefix("s3://") else {
+            warnings.append("\(id): ContentUri is not a local folder; the layer is not used")
+            return
+        }
+        layerDirectories[id] = Self.absolute(uri, in: directory)
     }
 
     static func absolute(_ path: String, in directory: String) -> String {

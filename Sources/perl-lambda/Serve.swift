@@ -32,6 +32,9 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Set a template parameter (overrides its Default).", valueName: "KEY=VALUE"))
     var parameter: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("A layer directory, used in place as Lambda uses a layer at /opt: DIR/bin on PATH, DIR/lib on LD_LIBRARY_PATH, its Perl module directories on PERL5LIB, and DIR/extensions/* started as extensions (repeatable, in order).", valueName: "DIR"))
+    var layer: [String] = []
+
     @Flag(name: .long, help: "Restart the execution environments when files under the task root(s) change; reload --template when it changes.")
     var watch = false
 
@@ -87,6 +90,17 @@ struct Serve: ParsableCommand {
 }
 
 extension Serve {
+    /// A `--layer` argument as an absolute directory (the layer is used in place).
+    static func layerDirectory(_ path: String) throws -> String {
+        let fm = FileManager.default
+        let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: fm.currentDirectoryPath)).standardizedFileURL
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
+            throw CLIError("--layer '\(path)' is not a directory")
+        }
+        return url.path
+    }
+
     /// --watch with --template: called after every change the watcher sees; when the template itself changed it is
     /// read again and its functions' new settings (handler, timeout, memory, environment) reach the next
     /// environments; a template that no longer loads is reported and the running settings stay.
@@ -118,7 +132,8 @@ extension Serve {
     /// --env over the template's Environment), and a Function URL front door for the template's first function
     /// with a `FunctionUrlConfig`.
     func functionConfigurations(logger: Logger) throws -> ([FunctionConfiguration], HTTPFrontDoor?) {
-        let base = try function.configuration(handler: handler, command: command, concurrency: concurrency)
+        var base = try function.configuration(handler: handler, command: command, concurrency: concurrency)
+        base.layers = try layer.map(Self.layerDirectory)
         guard let template else { return ([base], nil) }
         let sam: SAMTemplate
         do {
@@ -138,11 +153,15 @@ extension Serve {
             guard FileManager.default.fileExists(atPath: f.codeDirectory, isDirectory: &isDir), isDir.boolValue else {
                 throw CLIError("\(template): the code of \(f.logicalID) should be in \(f.codeDirectory), which is not a directory")
             }
+            for dir in f.layers where !Layers.isLayerDirectory(dir) {
+                throw CLIError("\(template): a layer of \(f.logicalID) should be in \(dir), which is not a directory")
+            }
             if command.isEmpty, let runtime = f.runtime, !runtime.hasPrefix("provided") {
                 logger.warning("\(f.logicalID) has Runtime \(runtime); it runs with the perl-lambda bootstrap (give -- COMMAND for another runtime)")
             }
             let c = base.applying(FunctionOverrides(name: f.logicalID, handler: f.handler, taskRoot: f.codeDirectory,
-                                                    timeout: f.timeout, memoryMB: f.memorySize, environment: f.environment),
+                                                    timeout: f.timeout, memoryMB: f.memorySize, environment: f.environment,
+                                                    layers: f.layers),
                                   commandLineEnvironment: cliEnvironment)
             if command.isEmpty {
                 do { _ = try HandlerName(parsing: c.handler) } catch { throw CLIError("\(template): \(f.logicalID): \(error)") }

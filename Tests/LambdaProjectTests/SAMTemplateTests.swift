@@ -165,3 +165,46 @@ private let twoFunctions = """
     #expect(t.functions[0].memorySize == 1024)
     #expect(t.warnings.count == 1)
 }
+
+@Test func localLayerVersionsBecomeLayerDirectories() throws {
+    let yaml = """
+        Transform: AWS::Serverless-2016-10-31
+        Globals:
+          Function:
+            Layers: [!Ref Tools]
+        Resources:
+          Tools:
+            Type: AWS::Serverless::LayerVersion
+            Properties:
+              ContentUri: layers/tools/
+          Telemetry:
+            Type: AWS::Serverless::LayerVersion
+            Properties:
+              ContentUri: ../shared/telemetry
+          Remote:
+            Type: AWS::Serverless::LayerVersion
+            Properties:
+              ContentUri: s3://bucket/layer.zip
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              Handler: handler.handle
+              CodeUri: src/
+              Layers:
+                - !Ref Telemetry
+                - { "Ref": "Tools" }
+                - !Ref Remote
+                - arn:aws:lambda:us-east-1:123456789012:layer:x:1
+          Other:
+            Type: AWS::Serverless::Function
+            Properties:
+              Handler: handler.handle
+        """
+    let t = try SAMTemplate.parse(yaml: yaml, directory: "/p/sam")
+    let fn = try #require(t.functions.first { $0.logicalID == "Fn" })
+    #expect(fn.layers == ["/p/shared/telemetry", "/p/sam/layers/tools"], "in order; the function's own Layers over Globals'")
+    let other = try #require(t.functions.first { $0.logicalID == "Other" })
+    #expect(other.layers == ["/p/sam/layers/tools"], "Globals.Function.Layers")
+    #expect(t.warnings.contains { $0.contains("Remote: ContentUri is not a local folder") })
+    #expect(t.warnings.contains { $0.contains("layer arn:aws:lambda:us-east-1:123456789012:layer:x:1 is not a local") })
+}

@@ -8,6 +8,15 @@ $| = 1;
 my $started = Time::HiRes::time();
 print STDERR "init: handler.pl loaded\n" if $ENV{EMU_TEST_INIT_LOG};
 die "init failure requested\n" if $ENV{EMU_TEST_FAIL_INIT};
+# Lambda's shutdown phase SIGTERMs the runtime when extensions are registered: leave a marker, then exit.
+if (my $marker = $ENV{EMU_TEST_TERM_MARKER}) {
+    $SIG{TERM} = sub {
+        open my $fh, '>>', $marker or die "$marker: $!";
+        print {$fh} "term $$\n";
+        close $fh;
+        exit 0;
+    };
+}
 
 sub handle {
     my ($event, $context) = @_;
@@ -15,6 +24,11 @@ sub handle {
     my $action = ref $event eq 'HASH' ? ($event->{action} // ($event->{queryStringParameters} || {})->{action} // 'echo') : 'echo';
     if ($action eq 'echo') {
         return +{ event => $event, request_id => $context->aws_request_id, pid => $$ };
+    }
+    if ($action eq 'layer') {
+        require LayerProbe;    # found on @INC only through a --layer's module directory
+        return +{ map({ $_ => $ENV{$_} } qw(PATH LD_LIBRARY_PATH PERL5LIB)), probe => LayerProbe::hello(),
+                  tool => scalar(`layer-tool`) };
     }
     if ($action eq 'env') {
         return +{ map { $_ => $ENV{$_} } grep { /^(AWS_|LAMBDA_|_HANDLER|TZ$|_X_AMZN)/ } keys %ENV };
