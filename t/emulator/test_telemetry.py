@@ -88,6 +88,12 @@ def test_telemetry_events_one_by_one(serve, tmp_path):
         return e["type"] + (":" + r["requestId"] if isinstance(r, dict) and "requestId" in r else "")
 
     got = [label(e) for e in evs if e["type"] != "extension"]
+    # the internal extension's line for each INVOKE is a function record too; where it falls among the handler's
+    # lines is a race between two processes, so it is checked apart
+    for rid in ids:
+        mark = f"function:telemetry-recorder: invoke {rid}"
+        assert got.index(f"platform.start:{rid}") < got.index(mark)
+    got = [g for g in got if "telemetry-recorder: invoke" not in g]
     # the extension shares the runtime's stdout (started by its wrapper script, as an internal extension is), so
     # its own line is a function record too
     expected = ["platform.initStart", "platform.extension", "function:telemetry-recorder: subscribed",
@@ -210,3 +216,30 @@ def test_logs_api(serve, tmp_path):
     assert f"line 1 of {rid}" in [e["record"] for e in evs if e["type"] == "function"]
     probes = {r["name"]: r for r in records(out) if r["kind"] == "probe"}
     assert json.loads(probes["bad_buffering"]["body"])["errorType"] == "Logs.ValidationError"
+
+
+def test_an_external_extension_from_a_layer(serve, tmp_path):
+    """The same extension started by serve from a layer's extensions/ (`--layer`): registered under its file name
+    for INVOKE and SHUTDOWN, its own output as extension records, platform.report once it is back at /event/next."""
+    out = tmp_path / "telemetry.jsonl"
+    s = serve("--task-root", TEL, "--layer", os.path.join(HERE, "layers", "telemetry"), "-e", f"TEL_OUT={out}",
+              "-e", "TEL_EVENTS=INVOKE,SHUTDOWN", "-e", 'TEL_BUFFERING={"timeoutMs":25}', "handler.handle")
+    ids = []
+    for _ in range(2):
+        status, headers, _ = s.invoke({"lines": 1})
+        assert status == 200
+        ids.append(headers["x-amzn-requestid"])
+    evs = wait_for(out, lambda evs: reports_for(ids)(evs)
+                   and sum(1 for e in evs if e["type"] == "extension" and "invoke" in e["record"]) >= 2)
+    ext = next(e["record"] for e in evs if e["type"] == "platform.extension")
+    assert ext == {"name": "telemetry-recorder", "state": "Ready", "events": ["INVOKE", "SHUTDOWN"]}
+    lines = [e["record"] for e in evs if e["type"] == "extension"]
+    assert "telemetry-recorder: subscribed" in lines
+    assert [line for line in lines if "invoke" in line] == [f"telemetry-recorder: invoke {rid}" for rid in ids]
+    # the handler's lines are function records, not extension ones
+    assert all(f"line 1 of {rid}" in [e["record"] for e in evs if e["type"] == "function"] for rid in ids)
+    types = [e["type"] for e in evs]
+    for rid in ids:
+        order = [e["type"] for e in evs if isinstance(e["record"], dict) and e["record"].get("requestId") == rid]
+        assert order == ["platform.start", "platform.runtimeDone", "platform.report"], order
+    assert types.index("platform.initStart") < types.index("platform.extension") < types.index("platform.initReport")

@@ -10,6 +10,10 @@ lines to $TEL_OUT. Settings from the environment:
   TEL_TYPES      comma-separated types (default platform,function,extension)
   TEL_BUFFERING  the buffering object as JSON (default none: Lambda's defaults)
   TEL_SLOW_MS    milliseconds the listener sleeps before answering each batch (a slow consumer)
+  TEL_EVENTS     Extensions API events to register for (default INVOKE)
+
+Started as extension.py (by a wrapper script) it registers as `telemetry-recorder`; started from a layer's
+extensions/ directory it registers under its file name, as an external extension must.
 """
 import http.server
 import json
@@ -23,6 +27,7 @@ import urllib.request
 
 API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 OUT = os.environ["TEL_OUT"]
+NAME = "telemetry-recorder" if sys.argv[0].endswith(".py") else os.path.basename(sys.argv[0])
 LOCK = threading.Lock()
 
 
@@ -62,8 +67,9 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 def main():
-    status, headers, body = call("POST", "/2020-01-01/extension/register", {"events": ["INVOKE"]},
-                                 {"Lambda-Extension-Name": "telemetry-recorder"})
+    events = os.environ.get("TEL_EVENTS", "INVOKE").split(",")
+    status, headers, body = call("POST", "/2020-01-01/extension/register", {"events": events},
+                                 {"Lambda-Extension-Name": NAME})
     ident = {k.lower(): v for k, v in headers.items()}.get("lambda-extension-identifier")
     record("register", status=status, body=body, identifier=ident)
     if status != 200:
@@ -95,7 +101,7 @@ def main():
 
     status, _, body = call("PUT", path, request, {"Lambda-Extension-Identifier": ident, "Content-Type": "application/json"})
     record("subscribe", status=status, body=body, request=request)
-    print("telemetry-recorder: subscribed", flush=True)
+    print(f"{NAME}: subscribed", flush=True)
     open(OUT + ".ready", "w").close()
 
     while True:
@@ -105,8 +111,12 @@ def main():
         record("event", status=status, body=body)
         if status != 200:
             time.sleep(0.1)
-        elif json.loads(body).get("eventType") == "SHUTDOWN":
+            continue
+        event = json.loads(body)
+        if event.get("eventType") == "SHUTDOWN":
+            time.sleep(0.2)   # the last batches, flushed at shutdown
             return
+        print(f"{NAME}: invoke {event.get('requestId')}", flush=True)   # an extension log line
 
 
 if __name__ == "__main__":
