@@ -187,3 +187,44 @@ extension TelemetryHubTests {
         #expect(!quiet.isListening)
     }
 }
+
+extension TelemetryHubTests {
+    /// The lifecycle calls ExecutionEnvironment makes, and the records they produce.
+    @Test func lifecycleRecords() throws {
+        let loop = EmbeddedEventLoop()
+        let dest = Destination()
+        let h = hub(loop, dest)
+        #expect(h.subscribe(api: .telemetry, identifier: Self.id, body: body(types: #"["platform"]"#)).status == 200)
+        h.initFailed(durationMs: 12, errorType: "Runtime.ExitError")   // flushes at once: no timeout wait
+        let initDone = try #require(dest.batches.last?.first { $0["type"] as? String == "platform.initRuntimeDone" }?["record"] as? [String: Any])
+        #expect(initDone["status"] as? String == "error" && initDone["errorType"] as? String == "Runtime.ExitError")
+
+        let inv = Invocation(payload: ByteBuffer(), traceID: "Root=1-x", sink: InvocationSink { _ in })
+        inv.startedAt = .now()
+        h.invocationStarted(inv)
+        usleep(2000)
+        inv.responseBegan()
+        h.runtimeDone(inv, result: .success(ByteBuffer(string: "hello"), contentType: nil), status: .success)
+        h.reported(inv, status: .success, durationMs: 4.25, memoryMB: 256, maxMemoryMB: 20, initDurationMs: nil)
+        let failed = Invocation(payload: ByteBuffer(), sink: InvocationSink { _ in })
+        failed.startedAt = .now()
+        h.runtimeDone(failed, result: .functionError(type: "Error", body: ByteBuffer()), status: .error(type: "Error"))
+        loop.advanceTime(by: .milliseconds(100))
+        let all = dest.batches.flatMap { $0 }
+        func record(_ type: String, _ id: String) throws -> [String: Any] {
+            try #require(all.first { $0["type"] as? String == type && ($0["record"] as? [String: Any])?["requestId"] as? String == id }?["record"] as? [String: Any])
+        }
+        let done = try record("platform.runtimeDone", inv.requestID)
+        #expect((done["metrics"] as? [String: Any])?["producedBytes"] as? Int == 5)
+        let spans = try #require(done["spans"] as? [[String: Any]])
+        #expect(spans.map { $0["name"] as? String } == ["responseLatency", "responseDuration"])
+        #expect((spans[0]["durationMs"] as? Double ?? 0) >= 2)   // the 2 ms before the response began
+        #expect((done["tracing"] as? [String: String])?["value"] == "Root=1-x")
+        let report = try record("platform.report", inv.requestID)
+        #expect((report["metrics"] as? [String: Any])?["billedDurationMs"] as? Int == 5)
+        #expect((report["metrics"] as? [String: Any])?["initDurationMs"] == nil)
+        let failure = try record("platform.runtimeDone", failed.requestID)
+        #expect(failure["status"] as? String == "failure" && failure["errorType"] as? String == "Error")
+        #expect(failure["spans"] == nil && (failure["metrics"] as? [String: Any])?["producedBytes"] == nil)
+    }
+}
