@@ -12,7 +12,8 @@
 ///     finishing → ready / stopped          the last output collected and the caller answered
 ///     finishing → awaitingExtensions       answered, but an INVOKE extension is still working on the invocation
 ///     awaitingExtensions → ready / stopped every INVOKE extension back at /event/next (then END/REPORT), or a failure
-///     any       → stopped                  stop
+///     any       → stopping                 stop: Lambda's shutdown phase (SHUTDOWN to extensions, SIGTERM)
+///     stopping  → stopped                  the runtime and the extensions are done, or the deadline passed
 ///
 /// Work is always pulled: the environment takes the invocation that made it and every later one from its
 /// function's queue, when the runtime asks (GET /next) or when the pool says work arrived (`wake`).
@@ -34,6 +35,9 @@ struct EnvironmentStateMachine {
         /// The caller has its answer; extensions registered for INVOKE are still working on it. The invocation
         /// (its END/REPORT, its timeout) ends when they are all back at /event/next.
         case awaitingExtensions(Invocation, parked: NextWaiter?)
+        /// Ended, in its shutdown phase: its processes are still being given their time to finish.
+        case stopping
+        /// Ended, processes killed.
         case stopped
     }
 
@@ -71,7 +75,15 @@ struct EnvironmentStateMachine {
     }
 
     var isIdle: Bool { if case .idle = state { return true } else { return false } }
-    var isStopped: Bool { if case .stopped = state { return true } else { return false } }
+    /// Ended (it serves nothing more), whether or not its shutdown phase is over.
+    var isStopped: Bool {
+        switch state {
+        case .stopping, .stopped: return true
+        default: return false
+        }
+    }
+    /// In its shutdown phase.
+    var isStopping: Bool { if case .stopping = state { return true } else { return false } }
     /// Between invocations (idle or ready): can be stopped without cutting one short.
     var isBetweenInvocations: Bool {
         switch state {
@@ -104,7 +116,7 @@ struct EnvironmentStateMachine {
             state = .busy(inv, parked: waiter)
         case .finishing(let inv, _, let terminate):
             state = .finishing(inv, parked: waiter, terminate: terminate)
-        case .created, .stopped:
+        case .created, .stopping, .stopped:
             break
         }
         return .none
@@ -216,16 +228,24 @@ struct EnvironmentStateMachine {
             return .none
         case .created, .idle, .ready:
             return .stop
-        case .stopped:
+        case .stopping, .stopped:
             return .none
         }
     }
 
-    /// The environment ends; returns the invocation it leaves unanswered, if any. False when already stopped.
+    /// The environment ends: its shutdown phase begins. Returns the invocation it leaves unanswered, if any;
+    /// false when it had ended already.
     mutating func stop() -> (wasRunning: Bool, unanswered: Invocation?) {
         if isStopped { return (false, nil) }
         let inv = current
-        state = .stopped
+        state = .stopping
         return (true, inv.flatMap { $0.isCompleted ? nil : $0 })
+    }
+
+    /// The shutdown phase is over: true the first time (the processes are then killed).
+    mutating func shutdownFinished() -> Bool {
+        guard isStopping else { return false }
+        state = .stopped
+        return true
     }
 }

@@ -41,10 +41,8 @@ final class ExecutionEnvironment {
     private var pendingRuntimeEnvironment: [String: String]?
     /// Why the environment will shut down (the SHUTDOWN event's `shutdownReason`).
     private var shutdownReason = ExtensionsAPI.ShutdownReason.spindown
-    /// The shutdown phase: SHUTDOWN sent, waiting for the extensions and the runtime until the deadline.
+    /// The shutdown phase's deadline.
     private var shutdownTimer: Scheduled<Void>?
-    private var shutdownPhase: ShutdownPhase = .none
-    private enum ShutdownPhase { case none, running, done }
     /// An invocation answered while INVOKE extensions still work on it: its END/REPORT (with this status, or
     /// the one given), written when they are done or the environment ends.
     private var pendingReport: ((LambdaLogLines.Status?) -> Void)?
@@ -128,16 +126,18 @@ final class ExecutionEnvironment {
         // environment and the same AWS_LAMBDA_RUNTIME_API; the runtime starts once each of them has registered.
         let found = Layers.extensions(in: config.layers)
         extensions.expect(external: found.map(\.name))
+        let launchFailed = { [self] (detail: String) in
+            let doc = ErrorDocument(type: ExtensionsAPI.FatalError.launchError, message: "RequestId: \(bound.requestID) Error: \(detail)")
+            initTimer?.cancel()
+            failInit(result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
+                     errorType: doc.errorType, lines: [doc.errorMessage])
+        }
+        guard found.count <= ExtensionsAPI.maxExtensions else {
+            return launchFailed("\(found.count) extensions in the layers; Lambda allows \(ExtensionsAPI.maxExtensions)")
+        }
         for (name, path) in found {
-            do {
-                try spawnExtension(name: name, path: path, environment: environment)
-            } catch {
-                let doc = ErrorDocument(type: ExtensionsAPI.FatalError.launchError,
-                                        message: "RequestId: \(bound.requestID) Error: cannot start extension \(name): \(error)")
-                initTimer?.cancel()
-                failInit(result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
-                         errorType: doc.errorType, lines: [doc.errorMessage])
-                return
+            do { try spawnExtension(name: name, path: path, environment: environment) } catch {
+                return launchFailed("cannot start extension \(name): \(error)")
             }
         }
         pendingRuntimeEnvironment = environment
@@ -395,11 +395,7 @@ final class ExecutionEnvironment {
 
     /// An extension registered or came back to /event/next: init or the current invocation may now be complete.
     private func extensionsProgressed() {
-        switch shutdownPhase {
-        case .running: return checkShutdownDone()
-        case .done: return
-        case .none: break
-        }
+        if machine.isStopped { return checkShutdownDone() }
         if pendingRuntimeEnvironment != nil, extensions.allExternalRegistered { spawnRuntime() }
         if extensions.allWaiting { perform(machine.extensionsInitialized()) }
         if extensions.allDone(with: .invoke), let (inv, after) = machine.extensionsFinishedInvocation(retire: retireWhenDone) {
@@ -417,7 +413,7 @@ final class ExecutionEnvironment {
 
     /// An extension posted init/error or exit/error, or crashed: the environment is reset with Lambda's error.
     private func extensionFailed(name: String, type: String, detail: String) {
-        if shutdownPhase != .none || machine.isStopped { return checkShutdownDone() }
+        if machine.isStopped { return checkShutdownDone() }
         logger.warning("\(detail); its environment will be reset", metadata: ["env": "\(number)"])
         environmentFailed(type: type) { "RequestId: \($0) Error: \(detail)" }
     }
@@ -466,7 +462,7 @@ final class ExecutionEnvironment {
     private func processExited(status: Int32) {
         process?.reaped()
         reapedOne()
-        if shutdownPhase != .none { return checkShutdownDone() }
+        if machine.isStopped { return checkShutdownDone() }
         let reason = ExitStatus.describe(status)
         if machine.isBetweenInvocations {
             logger.warning("runtime exited (\(reason)); its environment will be replaced", metadata: ["env": "\(number)"])
@@ -627,7 +623,6 @@ final class ExecutionEnvironment {
         let live = extensions.extensions.contains { !$0.hasExited } || !extensionProcesses.isEmpty
         guard live, liveProcesses > 0 else { return finishShutdown() }
         let ms = extensions.hasExternal || !extensionProcesses.isEmpty ? ExtensionsAPI.shutdownWithExternalMs : ExtensionsAPI.shutdownWithInternalMs
-        shutdownPhase = .running
         // the runtime first: Lambda "shuts down the runtime, then alerts the extensions"
         process?.kill(SIGTERM)
         let deadline = Identifiers.epochMs() + Int64(ms)
@@ -639,14 +634,13 @@ final class ExecutionEnvironment {
     }
 
     private func checkShutdownDone() {
-        guard shutdownPhase == .running else { return }
+        guard machine.isStopping else { return }
         let runtimeGone = process.map(\.hasExited) ?? true
         if runtimeGone && extensions.allDone(with: .shutdown) { finishShutdown() }
     }
 
     private func finishShutdown() {
-        guard shutdownPhase != .done else { return }
-        shutdownPhase = .done
+        guard machine.shutdownFinished() else { return }
         shutdownTimer?.cancel()
         telemetry.close()
         process?.kill()
@@ -659,7 +653,7 @@ final class ExecutionEnvironment {
     /// A runtime or extension process was reaped.
     private func reapedOne() {
         liveProcesses -= 1
-        if liveProcesses == 0, shutdownPhase == .done { markExited() }
+        if liveProcesses == 0, machine.isStopped, !machine.isStopping { markExited() }
     }
 
     private func markExited() {

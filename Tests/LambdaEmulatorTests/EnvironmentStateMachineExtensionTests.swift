@@ -63,7 +63,8 @@ import Testing
               case .ready(let parked?) = after else { Issue.record("ready, with the held GET /next"); return }
         #expect(parked.connection == ObjectIdentifier(b))
         #expect(m.isBetweenInvocations)
-        #expect(m.extensionsFinishedInvocation(retire: false) == nil, "once")
+        let twice = m.extensionsFinishedInvocation(retire: false)
+        #expect(twice == nil, "once")
     }
 
     @Test func retiringAfterTheExtensionsStops() {
@@ -100,7 +101,29 @@ import Testing
         guard case .endAwaiting(let ended) = m.processExited(), ended === inv else {
             Issue.record("a crash (or the timeout) ends the awaited invocation"); return
         }
-        #expect(m.extensionsFinishedInvocation(retire: false) == nil)
+        let finished = m.extensionsFinishedInvocation(retire: false)
+        #expect(finished == nil)
         guard case .none = m.processExited() else { Issue.record("already ending"); return }
+    }
+}
+
+extension EnvironmentStateMachineExtensionTests {
+    @Test func stoppingRunsTheShutdownPhaseOnce() {
+        var m = EnvironmentStateMachine()
+        let inv = invocation("r1")
+        m.start(bound: inv)
+        _ = m.nextRequested(waiter(a))
+        m.delivering(inv)
+        let (wasRunning, unanswered) = m.stop()
+        #expect(wasRunning && unanswered === inv)
+        #expect(m.isStopped && m.isStopping, "ended, in its shutdown phase")
+        guard case .none = m.processExited() else { Issue.record("a process ending in the shutdown phase is expected"); return }
+        guard case .none = m.nextRequested(waiter(b)) else { Issue.record("no more events"); return }
+        let again = m.stop().wasRunning
+        #expect(!again, "once")
+        let finished = m.shutdownFinished(), finishedAgain = m.shutdownFinished()
+        #expect(finished)
+        #expect(!finishedAgain, "once")
+        #expect(m.isStopped && !m.isStopping)
     }
 }
