@@ -27,11 +27,13 @@ extension TelemetryHub {
 
     /// The runtime took `inv` (START): `platform.start`.
     func invocationStarted(_ inv: Invocation) {
+        guard isListening else { return }   // no subscriber: nothing to compute
         emit(.start(requestID: inv.requestID, traceID: inv.traceID))
     }
 
     /// The runtime answered `inv` (before END): `platform.runtimeDone` with the response's size and spans.
     func runtimeDone(_ inv: Invocation, result: InvocationOutcome.Result, status: LambdaLogLines.Status) {
+        guard isListening else { return }   // no subscriber: nothing to compute
         let (statusText, errorType) = Self.status(status)
         let end = Date()
         let durationMs = inv.startedWall.map { end.timeIntervalSince($0) * 1000 } ?? 0
@@ -54,6 +56,7 @@ extension TelemetryHub {
     /// `inv` is over, its extensions included (END, REPORT): the Logs API's `platform.end`, then `platform.report`.
     func reported(_ inv: Invocation, status: LambdaLogLines.Status, durationMs: Double, memoryMB: Int, maxMemoryMB: Int?,
                   initDurationMs: Double?) {
+        guard isListening else { return }   // no subscriber: nothing to compute
         let (statusText, errorType) = Self.status(status)
         emit(.end(requestID: inv.requestID))
         emit(.report(requestID: inv.requestID, status: statusText, errorType: errorType,
