@@ -57,6 +57,8 @@ final class ExecutionEnvironment {
     private var exitSignalled = false
     /// Set by `FunctionPool.recycle()` (--watch): stop after the current invocation instead of taking another.
     var retireWhenDone = false
+    /// Telemetry API and Logs API subscriptions, and the events reported to them.
+    let telemetry: TelemetryHub
 
     init(number: Int, config: FunctionConfiguration, loop: EventLoop, logger: Logger, logSink: @escaping (String) -> Void) {
         self.number = number
@@ -65,6 +67,9 @@ final class ExecutionEnvironment {
         self.logger = logger
         self.logSink = logSink
         self.exited = loop.makePromise()
+        self.telemetry = TelemetryHub(loop: loop, logger: logger,
+                                      jsonLogs: config.environment[RuntimeEnvironment.logFormat] == "JSON")
+        telemetry.extensionName = { [extensions] in extensions.name(forIdentifier: $0) }
     }
 
     var isIdle: Bool { machine.isIdle }
@@ -112,6 +117,7 @@ final class ExecutionEnvironment {
         let api = "127.0.0.1:\(port)"
         let environment = config.processEnvironment(runtimeAPI: api, logStream: Identifiers.logStreamName())
         spawnedAt = .now()
+        telemetry.initStarted(functionName: config.name)
         // Init counts the extensions' time too: the timer runs until the runtime is given its first event.
         initTimer = loop.scheduleTask(in: .milliseconds(Int64(config.initTimeout * 1000))) { [weak self] in
             self?.initTimedOut()
@@ -159,7 +165,10 @@ final class ExecutionEnvironment {
         logger.debug("environment started", metadata: ["env": "\(number)", "pid": "\(child.pid)",
                                                        "runtime-api": "\(environment[RuntimeEnvironment.runtimeAPI] ?? "")"])
         for fd in [child.stdoutFD, child.stderrFD] {
-            let collector = OutputCollector(fd: fd) { [weak self] line in self?.emit(line) }
+            let collector = OutputCollector(fd: fd) { [weak self] line in
+                self?.emit(line)
+                self?.telemetry.functionLine(line)
+            }
             collectors.append(collector)
             read(fd, into: collector)
         }
@@ -178,7 +187,10 @@ final class ExecutionEnvironment {
         logger.debug("extension started", metadata: ["env": "\(number)", "extension": "\(name)", "pid": "\(child.pid)"])
         for fd in [child.stdoutFD, child.stderrFD] {
             // not in `collectors`: an invocation's END/REPORT does not wait for an extension's output
-            read(fd, into: OutputCollector(fd: fd) { [weak self] line in self?.emit(line) })
+            read(fd, into: OutputCollector(fd: fd) { [weak self] line in
+                self?.emit(line)
+                self?.telemetry.extensionLine(line)
+            })
         }
         let loop = self.loop
         let this = NIOLoopBound(self, eventLoop: loop)
@@ -231,6 +243,7 @@ final class ExecutionEnvironment {
                 initTimer?.cancel()
                 pendingInitDurationMs = milliseconds(since: spawnedAt)
                 extensions.closeRegistration()   // Lambda closes registration when init ends
+                telemetry.initSucceeded(durationMs: pendingInitDurationMs ?? 0)
             }
             deliver(inv, to: waiter)
         case .takeQueued(let waiter):
@@ -250,6 +263,7 @@ final class ExecutionEnvironment {
         inv.startedAt = .now()
         inv.deadlineMs = Identifiers.epochMs() + Int64(config.timeout * 1000)
         emit(LambdaLogLines.start(inv.requestID))
+        telemetry.invocationStarted(inv)
         inv.timeoutTask = loop.scheduleTask(in: .milliseconds(Int64(config.timeout * 1000))) { [weak self, weak inv] in
             if let self, let inv { self.timedOut(inv) }
         }
@@ -357,6 +371,7 @@ final class ExecutionEnvironment {
             if features.contains(ExtensionsAPI.accountIDFeature) { out += ",\"accountId\":\(JSONText.quoted(InvokeAPI.accountID))" }
             out += "}"
             respond(.ok, [(ExtensionsAPI.Header.identifier, ext.id)], out)
+            telemetry.emit(.extensionState(name: ext.name, state: "Ready", events: ext.events.map(\.rawValue).sorted()))
             extensionsProgressed()
         }
     }
@@ -504,14 +519,17 @@ final class ExecutionEnvironment {
         if terminate { process?.kill() }
         drainOutput { [self] in
             lines.forEach { emit($0) }
+            telemetry.runtimeDone(inv, result: result, status: status)
             // The caller hears the runtime's answer at once; the invocation itself (END/REPORT, the next event)
             // lasts until every INVOKE extension is back at /event/next, and its timeout counts their time.
             let extensionsDone = terminate || extensions.allDone(with: .invoke)
             let report = { [self] (final: LambdaLogLines.Status?) in
+                let (durationMs, initMs) = (inv.startedAt.map { milliseconds(since: $0) } ?? 0, takeInitDuration())
+                telemetry.reported(inv, status: final ?? status, durationMs: durationMs, memoryMB: config.memoryMB,
+                                   maxMemoryMB: maxMemory, initDurationMs: initMs)
                 emit(LambdaLogLines.end(inv.requestID),
-                     LambdaLogLines.report(requestID: inv.requestID, durationMs: inv.startedAt.map { milliseconds(since: $0) } ?? 0,
-                                           memoryMB: config.memoryMB, maxMemoryMB: maxMemory,
-                                           initDurationMs: takeInitDuration(), status: final ?? status))
+                     LambdaLogLines.report(requestID: inv.requestID, durationMs: durationMs, memoryMB: config.memoryMB,
+                                           maxMemoryMB: maxMemory, initDurationMs: initMs, status: final ?? status))
             }
             if extensionsDone { report(nil) }
             let remainingMs = inv.deadlineMs - Identifiers.epochMs()
@@ -551,6 +569,7 @@ final class ExecutionEnvironment {
         drainOutput { [self] in
             lines.forEach { emit($0) }
             emit(LambdaLogLines.initReport(durationMs: initMs, errorType: errorType))
+            telemetry.initFailed(durationMs: initMs, errorType: errorType)
             bound.complete(result)
             stop()
         }
@@ -595,6 +614,7 @@ final class ExecutionEnvironment {
         awaitTimer?.cancel()
         writePendingReport(nil)
         pendingRuntimeEnvironment = nil
+        telemetry.flush()   // what waits goes now, while extensions still run their shutdown
         onStopped?(self)
         onStopped = nil
         beginShutdown()
@@ -631,6 +651,7 @@ final class ExecutionEnvironment {
     private func finishShutdown() {
         guard machine.shutdownFinished() else { return }
         shutdownTimer?.cancel()
+        telemetry.close()
         process?.kill()
         extensionProcesses.values.forEach { $0.kill() }
         groupGuards.forEach { $0.kill() }

@@ -1,3 +1,4 @@
+import Foundation
 import LambdaWire
 import NIOCore
 
@@ -68,7 +69,14 @@ public final class Invocation {
     let sink: InvocationSink
 
     /// Set when a runtime takes the invocation with GET /next.
-    var startedAt: NIODeadline?
+    var startedAt: NIODeadline? {
+        didSet { startedWall = Date() }
+    }
+    /// Wall-clock times for telemetry spans: the invocation's start, and when the runtime began its response.
+    private(set) var startedWall: Date?
+    private(set) var responseBeganWall: Date?
+    /// Bytes of a streamed response so far (telemetry's `producedBytes`).
+    private(set) var streamedBytes = 0
     var deadlineMs: Int64 = 0
     var timeoutTask: Scheduled<Void>?
     private(set) var log = LogTail(limit: InvokeAPI.logTailBytes)
@@ -93,7 +101,13 @@ public final class Invocation {
 
     func appendLog(_ line: String) { log.append(line) }
 
+    /// The runtime started sending its response (POST .../response arrived).
+    func responseBegan() {
+        if responseBeganWall == nil { responseBeganWall = Date() }
+    }
+
     func startStream(contentType: String) {
+        responseBegan()
         guard !isCompleted, !streamStarted else { return }
         streamStarted = true
         sink.streamStarted(contentType)
@@ -101,6 +115,7 @@ public final class Invocation {
 
     func streamChunk(_ buffer: ByteBuffer) {
         guard !isCompleted, streamStarted, buffer.readableBytes > 0 else { return }
+        streamedBytes += buffer.readableBytes
         sink.chunk(buffer)
     }
 

@@ -17,7 +17,12 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
         /// An Extensions API call (same endpoint as the Runtime API, as on Lambda).
         case extensions(ExtensionsAPI.Route, head: HTTPRequestHead, body: ByteBuffer)
         case unknown(HTTPRequestHead)
+        /// PUT /2022-07-01/telemetry or /2020-08-15/logs from an extension.
+        case subscribe(TelemetryAPIKind, head: HTTPRequestHead, body: ByteBuffer)
     }
+
+    /// Largest subscription request body taken (a real one is a few hundred bytes).
+    static let maxSubscribeBytes = 64 * 1024
 
     private let environment: ExecutionEnvironment
     private var request: Request = .none
@@ -52,6 +57,10 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
 
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        if head.method == .PUT, let api = TelemetryAPIKind.parse(path: path) {
+            request = .subscribe(api, head: head, body: ByteBuffer())
+            return
+        }
         if let route = ExtensionsAPI.parse(path: path) {
             let allowed: HTTPMethod = route == .next ? .GET : .POST
             request = head.method == allowed ? .extensions(route, head: head, body: ByteBuffer()) : .unknown(head)
@@ -67,6 +76,7 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
             inv?.startStream(contentType: head.headers["Content-Type"].first ?? "application/octet-stream")
             request = .streaming(inv, keepAlive: head.isKeepAlive)
         case (.POST, .response(let id)):
+            environment.invocation(id)?.responseBegan()
             request = .buffered(.response, requestID: id, head: head, body: ByteBuffer(), tooLarge: false)
         case (.POST, .error(let id)):
             request = .buffered(.error, requestID: id, head: head, body: ByteBuffer(), tooLarge: false)
@@ -88,6 +98,10 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
             }
         case .streaming(let inv?, _):
             inv.streamChunk(chunk)
+        case .subscribe(let api, let head, var body):
+            request = .none
+            if body.readableBytes + chunk.readableBytes <= Self.maxSubscribeBytes { body.writeBuffer(&chunk) }
+            request = .subscribe(api, head: head, body: body)
         case .extensions(let route, let head, var body):
             request = .none
             if body.readableBytes + chunk.readableBytes <= Self.maxExtensionRequestBytes { body.writeBuffer(&chunk) }
@@ -132,6 +146,10 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
             }
         case .buffered(let kind, let id, let head, let body, let tooLarge):
             finishBuffered(kind, id: id, head: head, body: body, tooLarge: tooLarge, context: context)
+        case .subscribe(let api, let head, let body):
+            let answer = environment.telemetry.subscribe(api: api, identifier: head.headers["Lambda-Extension-Identifier"].first,
+                                                         body: Array(body.readableBytesView))
+            respond(context, HTTPResponseStatus(statusCode: answer.status), answer.body, keepAlive: head.isKeepAlive)
         }
     }
 
