@@ -17,6 +17,8 @@ final class ExecutionEnvironment {
 
     let number: Int
     let config: FunctionConfiguration
+    /// The one tenant this environment serves (tenant isolation mode), nil otherwise.
+    let tenantID: String?
     let loop: EventLoop
     let logger: Logger
     let logSink: (String) -> Void
@@ -39,9 +41,11 @@ final class ExecutionEnvironment {
     /// Set by `FunctionPool.recycle()` (--watch): stop after the current invocation instead of taking another.
     var retireWhenDone = false
 
-    init(number: Int, config: FunctionConfiguration, loop: EventLoop, logger: Logger, logSink: @escaping (String) -> Void) {
+    init(number: Int, config: FunctionConfiguration, tenantID: String? = nil, loop: EventLoop, logger: Logger,
+         logSink: @escaping (String) -> Void) {
         self.number = number
         self.config = config
+        self.tenantID = tenantID
         self.loop = loop
         self.logger = logger
         self.logSink = logSink

@@ -31,6 +31,9 @@ public struct FunctionConfiguration: Sendable, Equatable {
     public var environment: [String: String]
     /// How long a process may take from spawn to its first GET /next.
     public var initTimeout: Double
+    /// Tenant isolation mode (`TenancyConfig: {TenantIsolationMode: PER_TENANT}` on Lambda): every invocation
+    /// must name a tenant (`X-Amz-Tenant-Id`) and an execution environment only ever serves one tenant.
+    public var tenantIsolation: Bool = false
 
     public init(name: String = "function", handler: String, taskRoot: String, command: [String], isOurBootstrap: Bool = false,
                 timeout: Double = 3, memoryMB: Int = 128, concurrency: Int = 1, region: String = "us-east-1",
@@ -61,6 +64,7 @@ public struct FunctionConfiguration: Sendable, Equatable {
         c.taskRoot = o.taskRoot
         c.timeout = o.timeout ?? timeout
         c.memoryMB = o.memoryMB ?? memoryMB
+        c.tenantIsolation = o.tenantIsolation ?? tenantIsolation
         c.environment = environment.merging(o.environment) { $1 }.merging(commandLineEnvironment) { $1 }
         return c
     }
@@ -97,13 +101,17 @@ public struct FunctionOverrides: Sendable {
     public var timeout: Double?
     public var memoryMB: Int?
     public var environment: [String: String]
+    /// `TenancyConfig` (true for `PER_TENANT`); nil leaves the command line's `--tenant-isolation`.
+    public var tenantIsolation: Bool?
 
-    public init(name: String, handler: String?, taskRoot: String, timeout: Double?, memoryMB: Int?, environment: [String: String]) {
+    public init(name: String, handler: String?, taskRoot: String, timeout: Double?, memoryMB: Int?, environment: [String: String],
+                tenantIsolation: Bool? = nil) {
         self.name = name
         self.handler = handler
         self.taskRoot = taskRoot
         self.timeout = timeout
         self.memoryMB = memoryMB
         self.environment = environment
+        self.tenantIsolation = tenantIsolation
     }
 }

@@ -118,7 +118,8 @@ extension Serve {
     /// --env over the template's Environment), and a Function URL front door for the template's first function
     /// with a `FunctionUrlConfig`.
     func functionConfigurations(logger: Logger) throws -> ([FunctionConfiguration], HTTPFrontDoor?) {
-        let base = try function.configuration(handler: handler, command: command, concurrency: concurrency)
+        let base = try function.configuration(handler: handler, command: command, concurrency: concurrency,
+                                              userVariables: template == nil)
         guard let template else { return ([base], nil) }
         let sam: SAMTemplate
         do {
@@ -129,7 +130,6 @@ extension Serve {
         sam.warnings.forEach { logger.warning("\(template): \($0)") }
         guard !sam.functions.isEmpty else { throw CLIError("\(template) has no \(SAMTemplate.functionType) to serve") }
         if function.functionName != "function" { logger.warning("--function-name is ignored with --template: functions are served under their logical IDs") }
-        let cliEnvironment = KeyValues.parse(function.env)
         let door = sam.functions.first { $0.functionURLInvokeMode != nil }.map {
             HTTPFrontDoor(format: .functionURL, streaming: $0.functionURLInvokeMode == "RESPONSE_STREAM", function: $0.logicalID)
         }
@@ -142,8 +142,11 @@ extension Serve {
                 logger.warning("\(f.logicalID) has Runtime \(runtime); it runs with the perl-lambda bootstrap (give -- COMMAND for another runtime)")
             }
             let c = base.applying(FunctionOverrides(name: f.logicalID, handler: f.handler, taskRoot: f.codeDirectory,
-                                                    timeout: f.timeout, memoryMB: f.memorySize, environment: f.environment),
-                                  commandLineEnvironment: cliEnvironment)
+                                                    timeout: f.timeout, memoryMB: f.memorySize, environment: f.environment,
+                                                    tenantIsolation: f.tenantIsolationMode.map { $0 == "PER_TENANT" }),
+                                  commandLineEnvironment: try function.userEnvironment(
+                                      functionNames: [f.logicalID] + (f.functionName.map { [$0] } ?? []),
+                                      declared: f.declaredVariables))
             if command.isEmpty {
                 do { _ = try HandlerName(parsing: c.handler) } catch { throw CLIError("\(template): \(f.logicalID): \(error)") }
             }

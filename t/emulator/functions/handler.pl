@@ -29,6 +29,8 @@ sub handle {
             client_context => $context->client_context,
             function_name  => $context->function_name,
             memory         => $context->memory_limit_in_mb,
+            tenant_id      => $context->tenant_id,
+            pid            => $$,
         };
     }
     if ($action eq 'sleep') {
