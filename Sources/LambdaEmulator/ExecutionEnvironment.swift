@@ -23,6 +23,13 @@ final class ExecutionEnvironment {
     let logger: Logger
     let logSink: (String) -> Void
     var onStopped: ((ExecutionEnvironment) -> Void)?
+    /// Init ran past the init phase's limit: the pool retries it for this invocation in a fresh environment.
+    var onInitRetry: ((Invocation) -> Void)?
+    /// This environment's init is Lambda's retry of a timed-out init, run within the invocation that needed it:
+    /// the invocation's clock (START, its timeout) starts with the process, and no init-phase limit applies.
+    let initInInvokePhase: Bool
+    /// The invocation given at creation (an init retry) rather than taken from the queue.
+    private let preassigned: Invocation?
     /// Where to take the next queued invocation from when the runtime asks for one.
     var nextQueued: () -> Invocation? = { nil }
 
@@ -41,9 +48,11 @@ final class ExecutionEnvironment {
     /// Set by `FunctionPool.recycle()` (--watch): stop after the current invocation instead of taking another.
     var retireWhenDone = false
 
-    init(number: Int, config: FunctionConfiguration, tenantID: String? = nil, loop: EventLoop, logger: Logger,
-         logSink: @escaping (String) -> Void) {
+    init(number: Int, config: FunctionConfiguration, tenantID: String? = nil, retryingInitOf: Invocation? = nil,
+         loop: EventLoop, logger: Logger, logSink: @escaping (String) -> Void) {
         self.number = number
+        self.initInInvokePhase = retryingInitOf != nil
+        self.preassigned = retryingInitOf
         self.config = config
         self.tenantID = tenantID
         self.loop = loop
@@ -65,7 +74,7 @@ final class ExecutionEnvironment {
     /// Takes the first queued invocation (the one that made the pool start this environment), binds the Runtime
     /// API endpoint, then spawns the runtime to serve it.
     func start() {
-        guard let bound = nextQueued() else { return stop() }
+        guard let bound = preassigned ?? nextQueued() else { return stop() }
         machine.start(bound: bound)
         ServerBootstrap(group: loop)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -131,8 +140,12 @@ final class ExecutionEnvironment {
         let loop = self.loop
         let this = NIOLoopBound(self, eventLoop: loop)
         child.whenExited { status in loop.execute { this.value.processExited(status: status) } }
-        initTimer = loop.scheduleTask(in: .milliseconds(Int64(config.initTimeout * 1000))) { [weak self] in
-            self?.initTimedOut()
+        if initInInvokePhase {
+            startClock(bound)
+        } else {
+            initTimer = loop.scheduleTask(in: .milliseconds(Int64(config.initTimeout * 1000))) { [weak self] in
+                self?.initTimedOut()
+            }
         }
     }
 
@@ -159,7 +172,8 @@ final class ExecutionEnvironment {
         case .deliver(let inv, let waiter, let coldStart):
             if coldStart {
                 initTimer?.cancel()
-                pendingInitDurationMs = milliseconds(since: spawnedAt)
+                // an init retried in the invoke phase is part of the invocation's Duration, not an Init Duration
+                if !initInInvokePhase { pendingInitDurationMs = milliseconds(since: spawnedAt) }
             }
             deliver(inv, to: waiter)
         case .takeQueued(let waiter):
@@ -176,13 +190,18 @@ final class ExecutionEnvironment {
 
     private func deliver(_ inv: Invocation, to waiter: NextWaiter) {
         machine.delivering(inv)
+        if inv.startedAt == nil { startClock(inv) }  // else its clock started with an init retried in the invoke phase
+        waiter.deliver(inv, inv.headers(functionARN: config.arn))
+    }
+
+    /// The invoke phase of `inv` begins: START, its deadline, its timeout.
+    private func startClock(_ inv: Invocation) {
         inv.startedAt = .now()
         inv.deadlineMs = Identifiers.epochMs() + Int64(config.timeout * 1000)
         emit(LambdaLogLines.start(inv.requestID))
         inv.timeoutTask = loop.scheduleTask(in: .milliseconds(Int64(config.timeout * 1000))) { [weak self, weak inv] in
             if let self, let inv { self.timedOut(inv) }
         }
-        waiter.deliver(inv, inv.headers(functionARN: config.arn))
     }
 
     /// The invocation a runtime may post results for, if `requestID` names it.
@@ -198,13 +217,20 @@ final class ExecutionEnvironment {
         guard case .starting = machine.state else { return false }
         initTimer?.cancel()
         logger.debug("init error", metadata: ["env": "\(number)", "type": "\(type)"])
-        failInit(result: .functionError(type: type, body: body), errorType: type, lines: [])
+        failInit(result: .functionError(type: type, body: body), status: .error(type: type), lines: [])
         return true
     }
 
     // MARK: - Failures
 
     private func timedOut(_ inv: Invocation) {
+        if case .starting(let bound) = machine.state, bound === inv {
+            // init retried in the invoke phase used up the invocation's time
+            let doc = ErrorDocument.timedOut(requestID: inv.requestID, seconds: config.timeout)
+            failInit(result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)), status: .timeout,
+                     lines: [LambdaLogLines.timedOut(requestID: inv.requestID, seconds: config.timeout)])
+            return
+        }
         guard machine.invocation(inv.requestID) === inv else { return }
         logger.debug("invocation timed out; replacing its environment", metadata: ["env": "\(number)"])
         let doc = ErrorDocument.timedOut(requestID: inv.requestID, seconds: config.timeout)
@@ -213,11 +239,19 @@ final class ExecutionEnvironment {
                  lines: [LambdaLogLines.timedOut(requestID: inv.requestID, seconds: config.timeout)])
     }
 
+    /// The init phase's limit (`initTimeout`, 10 s on Lambda) passed: as Lambda does, INIT_REPORT says so and init is
+    /// tried again for the waiting invocation, within its own timeout (a fresh environment, `initInInvokePhase`).
     private func initTimedOut() {
-        guard case .starting(let bound) = machine.state else { return }
-        let doc = ErrorDocument.initTimedOut(requestID: bound.requestID, seconds: config.initTimeout)
-        failInit(result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
-                 errorType: doc.errorType, lines: [doc.errorMessage])
+        guard let retry = onInitRetry, let bound = machine.releasingBound() else { return }
+        let initMs = milliseconds(since: spawnedAt)
+        process?.kill()
+        drainOutput { [self] in
+            let line = LambdaLogLines.initReport(durationMs: initMs, status: .timeout)
+            logSink(line)
+            bound.appendLog(line)
+            retry(bound)
+            stop()
+        }
     }
 
     private func processExited(status: Int32) {
@@ -230,7 +264,7 @@ final class ExecutionEnvironment {
             initTimer?.cancel()
             let doc = ErrorDocument.runtimeExited(requestID: bound.requestID, reason: reason)
             failInit(result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
-                     errorType: doc.errorType, lines: [LambdaLogLines.runtimeExited(requestID: bound.requestID, reason: reason)])
+                     status: .error(type: doc.errorType), lines: [LambdaLogLines.runtimeExited(requestID: bound.requestID, reason: reason)])
         case .failInvocation(let inv):
             let doc = ErrorDocument.runtimeExited(requestID: inv.requestID, reason: reason)
             conclude(inv, result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
@@ -275,13 +309,25 @@ final class ExecutionEnvironment {
         }
     }
 
-    private func failInit(result: InvocationOutcome.Result, errorType: String, lines: [String]) {
+    /// Init failed: INIT_REPORT, and the invocation that waited gets `result`. An init retried in the invoke phase
+    /// reports `Phase: invoke` and ends the invocation it started (END, REPORT).
+    private func failInit(result: InvocationOutcome.Result, status: LambdaLogLines.Status, lines: [String]) {
         guard let bound = machine.initFailing() else { return }
+        bound.timeoutTask?.cancel()
         let initMs = milliseconds(since: spawnedAt)
+        let maxMemory = process?.maxMemoryMB()
         process?.kill()
         drainOutput { [self] in
             lines.forEach { emit($0) }
-            emit(LambdaLogLines.initReport(durationMs: initMs, errorType: errorType))
+            if initInInvokePhase {
+                let duration = bound.startedAt.map { milliseconds(since: $0) } ?? initMs
+                emit(LambdaLogLines.initReport(durationMs: initMs, phase: .invokePhase, status: status),
+                     LambdaLogLines.end(bound.requestID),
+                     LambdaLogLines.report(requestID: bound.requestID, durationMs: duration, memoryMB: config.memoryMB,
+                                           maxMemoryMB: maxMemory, initDurationMs: nil, status: status))
+            } else {
+                emit(LambdaLogLines.initReport(durationMs: initMs, status: status))
+            }
             bound.complete(result)
             stop()
         }

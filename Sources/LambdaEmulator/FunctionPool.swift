@@ -45,12 +45,12 @@ final class FunctionPool {
         }
     }
 
-    private func spawn(tenantID: String?) {
+    private func spawn(tenantID: String?, retryingInitOf retried: Invocation? = nil) {
         var envLogger = logger
         envLogger[metadataKey: "function"] = "\(config.name)"
         if let tenantID { envLogger[metadataKey: "tenant"] = "\(tenantID)" }
-        let env = ExecutionEnvironment(number: nextNumber, config: config, tenantID: tenantID, loop: loop, logger: envLogger,
-                                       logSink: logSink)
+        let env = ExecutionEnvironment(number: nextNumber, config: config, tenantID: tenantID, retryingInitOf: retried,
+                                       loop: loop, logger: envLogger, logSink: logSink)
         nextNumber += 1
         env.nextQueued = { [weak self, weak env] in
             guard let self, let env else { return nil }
@@ -62,6 +62,12 @@ final class FunctionPool {
             return nil
         }
         env.onStopped = { [weak self] env in self?.environmentStopped(env) }
+        // Lambda retries a timed-out init once, for the invocation that waited, within that invocation's timeout
+        env.onInitRetry = { [weak self] inv in
+            guard let self, !self.isShutDown else { return inv.fail(.init(type: "Runtime.ExitError",
+                message: "RequestId: \(inv.requestID) Error: the emulator is shutting down")) }
+            self.spawn(tenantID: inv.tenantID, retryingInitOf: inv)
+        }
         environments.append(env)
         env.start()
     }

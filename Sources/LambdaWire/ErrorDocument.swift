@@ -54,12 +54,6 @@ extension ErrorDocument {
                       message: "RequestId: \(requestID) Error: \(detail)")
     }
 
-    /// Init did not finish in time.
-    public static func initTimedOut(requestID: String, seconds: Double) -> ErrorDocument {
-        ErrorDocument(type: "Runtime.InitError",
-                      message: "RequestId: \(requestID) Error: Init timed out after \(twoDecimals(seconds)) seconds")
-    }
-
     /// `12.5` → `"12.50"` without Foundation.
     public static func twoDecimals(_ v: Double) -> String {
         let hundredths = Int((v * 100).rounded())

@@ -16,6 +16,9 @@ struct FunctionOptions: ParsableArguments {
     @Option(name: .long, help: "Invocation timeout in seconds.")
     var timeout: Double = 3
 
+    @Option(name: .long, help: "Init phase limit in seconds (Lambda's is 10); past it init is retried within the invocation's timeout.")
+    var initTimeout: Double = 10
+
     @Option(name: .long, help: "Memory size in MB (AWS_LAMBDA_FUNCTION_MEMORY_SIZE).")
     var memory: Int = 128
 
@@ -44,6 +47,7 @@ struct FunctionOptions: ParsableArguments {
 
     func validate() throws {
         guard timeout > 0, timeout <= 900 else { throw ValidationError("--timeout must be between 0 and 900 seconds") }
+        guard initTimeout > 0, initTimeout <= 900 else { throw ValidationError("--init-timeout must be between 0 and 900 seconds") }
         guard (128...10_240).contains(memory) else { throw ValidationError("--memory must be between 128 and 10240 MB") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
         try KeyValues.validate(env, option: "--env")
@@ -98,7 +102,7 @@ struct FunctionOptions: ParsableArguments {
         let region = self.region ?? process["AWS_REGION"] ?? process["AWS_DEFAULT_REGION"] ?? "us-east-1"
         var config = FunctionConfiguration(name: functionName, handler: handler ?? "handler.handle", taskRoot: root,
                                      command: runtime, isOurBootstrap: command.isEmpty, timeout: timeout, memoryMB: memory, concurrency: concurrency,
-                                     region: region, environment: environment)
+                                     region: region, environment: environment, initTimeout: initTimeout)
         if !command.isEmpty, fm.isExecutableFile(atPath: guardPath) { config.groupGuard = guardPath }
         config.tenantIsolation = tenantIsolation
         return config
