@@ -36,6 +36,8 @@ final class ExecutionEnvironment {
     /// Every state and transition: `EnvironmentStateMachine`.
     private var machine = EnvironmentStateMachine()
     private var process: ChildProcess?
+    /// The runtime's memory cgroup (`--memory`), nil where the machine allows none (`MemoryLimit`).
+    private var memory: MemoryCgroup?
     /// `bootstrap --guard-group` beside a runtime other than ours (`FunctionConfiguration.groupGuard`).
     private var groupGuard: ChildProcess?
     private var server: Channel?
@@ -115,6 +117,7 @@ final class ExecutionEnvironment {
             return
         }
         process = child
+        memory = MemoryLimit.attach(pid: child.pid, limitMB: config.memoryMB, logger: logger)
         if let guardPath = config.groupGuard {   // set only for runtimes other than our bootstrap
             // its own process group, its output unread (it prints nothing); it ends when the runtime's group is gone
             if let g = try? ChildProcess.spawn(command: [guardPath, "--guard-group", String(child.pid)], environment: [:],
@@ -174,6 +177,7 @@ final class ExecutionEnvironment {
                 initTimer?.cancel()
                 // an init retried in the invoke phase is part of the invocation's Duration, not an Init Duration
                 if !initInInvokePhase { pendingInitDurationMs = milliseconds(since: spawnedAt) }
+                if memory == nil, let pid = process?.pid { MemoryLimit.limitAddressSpace(pid: pid, limitMB: config.memoryMB) }
             }
             deliver(inv, to: waiter)
         case .takeQueued(let waiter):
@@ -259,23 +263,36 @@ final class ExecutionEnvironment {
         groupGuard?.kill()
         markExited()
         let reason = ExitStatus.describe(status)
+        // killed by the kernel for its cgroup's memory limit: Lambda's Runtime.OutOfMemory
+        let outOfMemory = (memory?.oomKills ?? 0) > 0
+        func document(_ requestID: String) -> ErrorDocument {
+            outOfMemory ? .outOfMemory(requestID: requestID) : .runtimeExited(requestID: requestID, reason: reason)
+        }
         switch machine.processExited() {
         case .failInit(let bound):
             initTimer?.cancel()
-            let doc = ErrorDocument.runtimeExited(requestID: bound.requestID, reason: reason)
+            let doc = document(bound.requestID)
             failInit(result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
-                     status: .error(type: doc.errorType), lines: [LambdaLogLines.runtimeExited(requestID: bound.requestID, reason: reason)])
+                     status: .error(type: doc.errorType), lines: [LambdaLogLines.runtimeExited(doc)])
         case .failInvocation(let inv):
-            let doc = ErrorDocument.runtimeExited(requestID: inv.requestID, reason: reason)
+            let doc = document(inv.requestID)
             conclude(inv, result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
-                     status: .error(type: doc.errorType), terminate: true,
-                     lines: [LambdaLogLines.runtimeExited(requestID: inv.requestID, reason: reason)])
+                     status: .error(type: doc.errorType), terminate: true, lines: [LambdaLogLines.runtimeExited(doc)])
         case .stop:
-            logger.warning("runtime exited (\(reason)); its environment will be replaced", metadata: ["env": "\(number)"])
+            logger.warning("runtime exited (\(outOfMemory ? "out of memory" : reason)); its environment will be replaced",
+                           metadata: ["env": "\(number)"])
             stop()
         case .none:
             break
         }
+        removeCgroup()
+    }
+
+    /// The cgroup goes once its last process has (the process group was killed; stragglers take a moment).
+    private func removeCgroup(attempt: Int = 0) {
+        guard let group = memory, !group.remove() else { return }
+        guard attempt < 50 else { return logger.debug("cannot remove \(group.path): processes remain in it") }
+        loop.scheduleTask(in: .milliseconds(100)) { [self] in removeCgroup(attempt: attempt + 1) }
     }
 
     /// Runtimes other than perl-lambda's bootstrap (which reads PERL_LAMBDA_PARENT_PID) are started through
@@ -293,7 +310,7 @@ final class ExecutionEnvironment {
         guard machine.concluding(inv, terminate: terminate) else { return }
         inv.timeoutTask?.cancel()
         let duration = inv.startedAt.map { milliseconds(since: $0) } ?? 0
-        let maxMemory = process?.maxMemoryMB()
+        let maxMemory = memory?.peakMB ?? process?.maxMemoryMB()
         if terminate { process?.kill() }
         drainOutput { [self] in
             lines.forEach { emit($0) }
@@ -315,7 +332,7 @@ final class ExecutionEnvironment {
         guard let bound = machine.initFailing() else { return }
         bound.timeoutTask?.cancel()
         let initMs = milliseconds(since: spawnedAt)
-        let maxMemory = process?.maxMemoryMB()
+        let maxMemory = memory?.peakMB ?? process?.maxMemoryMB()
         process?.kill()
         drainOutput { [self] in
             lines.forEach { emit($0) }

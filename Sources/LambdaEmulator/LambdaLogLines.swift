@@ -51,8 +51,9 @@ enum LambdaLogLines {
         "\(Identifiers.timestamp()) \(requestID) Task timed out after \(twoDecimals(seconds)) seconds"
     }
 
-    static func runtimeExited(requestID: String, reason: String) -> String {
-        "RequestId: \(requestID) Error: Runtime exited with error: \(reason)\nRuntime.ExitError"
+    /// What Lambda logs when the runtime process ends: the error document's message, then its type.
+    static func runtimeExited(_ document: ErrorDocument) -> String {
+        "\(document.errorMessage)\n\(document.errorType)"
     }
 
     static func billedMs(_ durationMs: Double) -> Int { max(1, Int(durationMs.rounded(.up))) }

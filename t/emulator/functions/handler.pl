@@ -37,6 +37,10 @@ sub handle {
         Time::HiRes::sleep($event->{seconds} // 1);
         return +{ slept => $event->{seconds} // 1, pid => $$, request_id => $context->aws_request_id };
     }
+    if ($action eq 'allocate') {
+        my $x = 'a' x (($event->{mb} // 1) * 1024 * 1024);
+        return +{ allocated_mb => length($x) / 1024 / 1024, pid => $$ };
+    }
     if ($action eq 'log') {
         print "log line $_\n" for 1 .. ($event->{lines} // 3);
         print STDERR "stderr line\n";
