@@ -45,6 +45,8 @@ final class ExecutionEnvironment {
     private var spawnedAt = NIODeadline.now()
     private var pendingInitDurationMs: Double?
     private var initTimer: Scheduled<Void>?
+    /// The init phase timed out and its invocation went to a fresh environment: this process's end is expected.
+    private var handedOverInit = false
     private let exited: EventLoopPromise<Void>
     private var exitSignalled = false
     /// Set by `FunctionPool.recycle()` (--watch): stop after the current invocation instead of taking another.
@@ -247,6 +249,7 @@ final class ExecutionEnvironment {
     /// tried again for the waiting invocation, within its own timeout (a fresh environment, `initInInvokePhase`).
     private func initTimedOut() {
         guard let retry = onInitRetry, let bound = machine.releasingBound() else { return }
+        handedOverInit = true
         let initMs = milliseconds(since: spawnedAt)
         process?.kill()
         drainOutput { [self] in
@@ -278,6 +281,8 @@ final class ExecutionEnvironment {
             let doc = document(inv.requestID)
             conclude(inv, result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
                      status: .error(type: doc.errorType), terminate: true, lines: [LambdaLogLines.runtimeExited(doc)])
+        case .stop where handedOverInit:
+            stop()
         case .stop:
             logger.warning("runtime exited (\(outOfMemory ? "out of memory" : reason)); its environment will be replaced",
                            metadata: ["env": "\(number)"])

@@ -1,8 +1,10 @@
 """--init-timeout: past the init phase's limit Lambda writes INIT_REPORT ... Phase: init Status: timeout and retries
 init for the waiting invocation within that invocation's timeout (its Duration includes the retried init)."""
 import re
+import subprocess
 
-from conftest import BIN  # noqa: F401  (the server fixture uses it)
+from conftest import BIN
+
 
 SLOW_INIT = """
 use Time::HiRes ();
@@ -40,6 +42,7 @@ def test_init_timeout_retries_within_the_invoke(serve, tmp_path):
     report = re.search(r"REPORT RequestId: .*", after).group(0)
     assert "Init Duration" not in report
     assert float(re.search(r"Duration: ([\d.]+) ms", report).group(1)) >= 1500
+    assert "will be replaced" not in log, "the timed-out init's process ending is expected, not warned about"
     # warm afterwards: no more init
     status, _, body2 = s.invoke({})
     assert body2["pid"] == body["pid"]
@@ -66,6 +69,10 @@ def test_retried_init_that_runs_out_of_time(serve, tmp_path):
 
 
 def test_default_is_lambdas_ten_seconds(serve, tmp_path):
+    for command in ["serve", "invoke"]:
+        out = subprocess.run([BIN, command, "--help"], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"--init-timeout <init-timeout>\s+Init phase limit in seconds \(Lambda's is 10\)[^()]*\(default: 10\.0\)",
+                         re.sub(r"\s+", " ", out)), out
     root = slow_function(tmp_path, 0.2)
     s = serve("--task-root", root, "slow.handle")
     status, _, _ = s.invoke({})

@@ -111,3 +111,12 @@ def test_invoke_tenant_id():
     p = subprocess.run([BIN, "invoke", "--task-root", PERL_FUNCTIONS, "--tenant-id", "no;pe"],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode != 0 and "--tenant-id must be" in p.stderr
+
+
+def test_function_url_requests_carry_no_tenant(serve):
+    s = serve("--task-root", PERL_FUNCTIONS, "--tenant-isolation", "--function-url", "handler.handle")
+    p = subprocess.run(["curl", "-sS", "-o", "-", "-w", "\n%{http_code}", f"{s.endpoint}/"], capture_output=True,
+                       text=True, timeout=30)
+    body, status = p.stdout.rsplit("\n", 1)
+    assert status == "400", p.stdout
+    assert "Add a valid tenant ID" in json.loads(body)["message"]
