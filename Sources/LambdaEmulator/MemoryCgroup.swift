@@ -110,19 +110,9 @@ final class MemoryCgroup {
         let (v2Path, v1Path) = membership(cgroups)
         if let rel = v2Path, let mount = mountPoint(mounts, fstype: "cgroup2", option: nil) {
             let dir = mount + (rel == "/" ? "" : rel)
-            let controllers = (try? String(contentsOfFile: "\(dir)/cgroup.controllers", encoding: .utf8)) ?? ""
-            if controllers.split(whereSeparator: \.isWhitespace).contains("memory") {
-                let subtree = (try? String(contentsOfFile: "\(dir)/cgroup.subtree_control", encoding: .utf8)) ?? ""
-                if subtree.split(whereSeparator: \.isWhitespace).contains("memory")
-                    || MemoryCgroup(path: dir, version: .v2).write("cgroup.subtree_control", "+memory") {
-                    if access(dir, W_OK) == 0 { return (cleaned(dir, .v2), "") }
-                    problems.append("\(dir) is not writable")
-                } else {
-                    problems.append("cannot enable the memory controller for children of \(dir) (processes in it?)")
-                }
-            } else {
-                problems.append("cgroup v2 \(dir) has no memory controller")
-            }
+            let fs = FileSystemView.live
+            if let chosen = v2Parent(start: dir, mount: mount, fs: fs) { return (cleaned(chosen, .v2), "") }
+            problems.append("no cgroup v2 at or above \(dir) lets serve give its children the memory controller")
         }
         if let rel = v1Path, let mount = mountPoint(mounts, fstype: "cgroup", option: "memory") {
             let dir = mount + (rel == "/" ? "" : rel)
@@ -131,6 +121,37 @@ final class MemoryCgroup {
         }
         if problems.isEmpty { problems.append("no cgroup memory controller is mounted") }
         return (nil, problems.joined(separator: "; "))
+    }
+
+    /// What `v2Parent` reads and does (the live cgroup filesystem, or a test's stand-in).
+    struct FileSystemView {
+        var read: (String) -> String?
+        var writable: (String) -> Bool
+        /// Writes `+memory` to a cgroup's `cgroup.subtree_control`; false when refused.
+        var enableMemory: (String) -> Bool
+
+        static let live = FileSystemView(
+            read: { try? String(contentsOfFile: $0, encoding: .utf8) },
+            writable: { access($0, W_OK) == 0 },
+            enableMemory: { MemoryCgroup(path: $0, version: .v2).write("cgroup.subtree_control", "+memory") })
+    }
+
+    /// Where v2 children with a memory limit can be made: serve's own cgroup when the memory controller is (or can
+    /// now be) enabled for its children — refused while processes live in it, the rule for non-root cgroups — else
+    /// the nearest writable ancestor that already enables it (a systemd slice, a delegated `user@.service`'s
+    /// `app.slice`), whose subtree serve's process may move into.
+    static func v2Parent(start: String, mount: String, fs: FileSystemView) -> String? {
+        func words(_ file: String) -> [Substring] { (fs.read(file) ?? "").split(whereSeparator: \.isWhitespace) }
+        if words("\(start)/cgroup.controllers").contains("memory"), fs.writable(start),
+           words("\(start)/cgroup.subtree_control").contains("memory") || fs.enableMemory(start) {
+            return start
+        }
+        var dir = start
+        while dir.count > mount.count, let slash = dir.lastIndex(of: "/") {
+            dir = String(dir[..<slash])
+            if words("\(dir)/cgroup.subtree_control").contains("memory"), fs.writable(dir) { return dir }
+        }
+        return nil
     }
 
     /// serve's cgroup paths from /proc/self/cgroup: the v2 one (`0::/path`) and v1's memory one (`N:memory:/path`).

@@ -29,6 +29,32 @@ import Testing
         #expect(MemoryCgroup.counter(named: "oom_kill", in: "") == nil)
     }
 
+    @Test func v2ParentChoice() {
+        // a systemd-like tree: the scope holds serve (and its shell), the slices above enable memory for children
+        var files: [String: String] = [
+            "/cg/user.slice/cgroup.subtree_control": "cpu memory pids",
+            "/cg/user.slice/app.slice/cgroup.subtree_control": "memory pids",
+            "/cg/user.slice/app.slice/term.scope/cgroup.controllers": "cpu memory pids",
+            "/cg/user.slice/app.slice/term.scope/cgroup.subtree_control": "",
+        ]
+        var writable: Set<String> = ["/cg/user.slice/app.slice/term.scope", "/cg/user.slice/app.slice"]
+        var canEnable = false
+        func choose() -> String? {
+            MemoryCgroup.v2Parent(start: "/cg/user.slice/app.slice/term.scope", mount: "/cg",
+                                  fs: .init(read: { files[$0] }, writable: { writable.contains($0) }, enableMemory: { _ in canEnable }))
+        }
+        #expect(choose() == "/cg/user.slice/app.slice", "the nearest ancestor that gives children memory")
+        canEnable = true
+        #expect(choose() == "/cg/user.slice/app.slice/term.scope", "its own cgroup when memory can be enabled there")
+        canEnable = false
+        writable = []
+        #expect(choose() == nil, "nothing writable")
+        writable = ["/cg/user.slice"]
+        #expect(choose() == "/cg/user.slice")
+        files["/cg/user.slice/cgroup.subtree_control"] = "cpu"
+        #expect(choose() == nil, "no memory controller delegated anywhere")
+    }
+
     /// Where this machine allows a memory cgroup: a real one limits, counts, reports its peak and goes away.
     @Test(.enabled(if: MemoryCgroup.parent != nil, "no writable memory cgroup here"))
     func realCgroupKillsPastItsLimit() throws {
