@@ -58,10 +58,14 @@ public final class Emulator: @unchecked Sendable {
     }
 
     /// Runs one invocation without the HTTP server (the `invoke` command). The payload must be JSON.
-    public func invoke(function name: String, payload: [UInt8], wantsLogTail: Bool = false) -> EventLoopFuture<InvocationOutcome> {
+    public func invoke(function name: String, payload: [UInt8], tenantID: String? = nil,
+                       wantsLogTail: Bool = false) -> EventLoopFuture<InvocationOutcome> {
         loop.flatSubmit {
             guard let pool = self.pools[name] else {
                 return self.loop.makeFailedFuture(ServiceError.functionNotFound(arn: InvokeAPI.functionARN(region: self.region, name: name)))
+            }
+            if let error = ServiceError.checkTenancy(isolated: pool.config.tenantIsolation, tenantID: tenantID) {
+                return self.loop.makeFailedFuture(error)
             }
             let bytes: [UInt8]
             switch InvokeRequest.validatePayload(payload) {
@@ -69,7 +73,7 @@ public final class Emulator: @unchecked Sendable {
             case .success(let b): bytes = b
             }
             let promise = self.loop.makePromise(of: InvocationOutcome.self)
-            pool.submit(Invocation(payload: ByteBuffer(bytes: bytes), wantsLogTail: wantsLogTail,
+            pool.submit(Invocation(payload: ByteBuffer(bytes: bytes), tenantID: tenantID, wantsLogTail: wantsLogTail,
                                    sink: .buffered { promise.succeed($0) }))
             return promise.futureResult
         }

@@ -4,6 +4,8 @@ public struct EmulatorError: Error, Equatable, CustomStringConvertible, Sendable
     public enum Code: Equatable, Sendable {
         /// A runtime process could not be started.
         case spawn
+        /// No memory cgroup could be made for an environment (`--memory` falls back to RLIMIT_AS).
+        case memoryLimit
         /// Event-stream bytes that are not a message: a checksum, the header section, a header type.
         case preludeChecksum, messageChecksum, malformedHeaders, unsupportedHeaderType(UInt8)
     }

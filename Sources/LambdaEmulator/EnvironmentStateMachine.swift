@@ -4,7 +4,8 @@
 ///     created   → starting(bound)          start: the invocation that caused the cold start
 ///     starting  → starting(parked)         the runtime's first GET /next while an extension is still in init
 ///     starting  → busy(bound)              the runtime's first GET /next once every extension is at /event/next
-///     starting  → finishing(terminate)     init error posted, runtime exited, init timed out
+///     starting  → finishing(terminate)     init error posted, runtime exited, invoke-phase init timed out
+///     starting  → created                  init phase timed out: the invocation goes to a fresh environment
 ///     ready     → busy / idle              GET /next: queued work, or none (the request waits)
 ///     idle      → busy                     the pool says work arrived (wake)
 ///     busy      → busy(parked)             a GET /next sent before the result (kept for later)
@@ -171,6 +172,14 @@ struct EnvironmentStateMachine {
     mutating func initFailing() -> Invocation? {
         guard case .starting(let bound, _) = state else { return nil }
         state = .finishing(bound, parked: nil, terminate: true)
+        return bound
+    }
+
+    /// Init ran out of the init phase's time: the cold start's invocation is handed back (its init is retried in a
+    /// fresh environment, in the invoke phase) and this environment, left without one, only stops.
+    mutating func releasingBound() -> Invocation? {
+        guard case .starting(let bound, _) = state else { return nil }
+        state = .created
         return bound
     }
 

@@ -17,10 +17,19 @@ final class ExecutionEnvironment {
 
     let number: Int
     let config: FunctionConfiguration
+    /// The one tenant this environment serves (tenant isolation mode), nil otherwise.
+    let tenantID: String?
     let loop: EventLoop
     let logger: Logger
     let logSink: (String) -> Void
     var onStopped: ((ExecutionEnvironment) -> Void)?
+    /// Init ran past the init phase's limit: the pool retries it for this invocation in a fresh environment.
+    var onInitRetry: ((Invocation) -> Void)?
+    /// This environment's init is Lambda's retry of a timed-out init, run within the invocation that needed it:
+    /// the invocation's clock (START, its timeout) starts with the process, and no init-phase limit applies.
+    let initInInvokePhase: Bool
+    /// The invocation given at creation (an init retry) rather than taken from the queue.
+    private let preassigned: Invocation?
     /// Where to take the next queued invocation from when the runtime asks for one.
     var nextQueued: () -> Invocation? = { nil }
 
@@ -30,6 +39,8 @@ final class ExecutionEnvironment {
     /// `Lambda-Extension-Identifier` against it (`name(forIdentifier:)`).
     let extensions = ExtensionRegistry()
     private var process: ChildProcess?
+    /// The runtime's memory cgroup (`--memory`), nil where the machine allows none (`MemoryLimit`).
+    private var memory: MemoryCgroup?
     /// External extensions serve started, by file name.
     private var extensionProcesses: [String: ChildProcess] = [:]
     /// `bootstrap --guard-group` beside a runtime other than ours (`FunctionConfiguration.groupGuard`) and beside
@@ -53,6 +64,8 @@ final class ExecutionEnvironment {
     private var spawnedAt = NIODeadline.now()
     private var pendingInitDurationMs: Double?
     private var initTimer: Scheduled<Void>?
+    /// The init phase timed out and its invocation went to a fresh environment: this process's end is expected.
+    private var handedOverInit = false
     private let exited: EventLoopPromise<Void>
     private var exitSignalled = false
     /// Set by `FunctionPool.recycle()` (--watch): stop after the current invocation instead of taking another.
@@ -60,9 +73,13 @@ final class ExecutionEnvironment {
     /// Telemetry API and Logs API subscriptions, and the events reported to them.
     let telemetry: TelemetryHub
 
-    init(number: Int, config: FunctionConfiguration, loop: EventLoop, logger: Logger, logSink: @escaping (String) -> Void) {
+    init(number: Int, config: FunctionConfiguration, tenantID: String? = nil, retryingInitOf: Invocation? = nil,
+         loop: EventLoop, logger: Logger, logSink: @escaping (String) -> Void) {
         self.number = number
+        self.initInInvokePhase = retryingInitOf != nil
+        self.preassigned = retryingInitOf
         self.config = config
+        self.tenantID = tenantID
         self.loop = loop
         self.logger = logger
         self.logSink = logSink
@@ -85,7 +102,7 @@ final class ExecutionEnvironment {
     /// Takes the first queued invocation (the one that made the pool start this environment), binds the Runtime
     /// API endpoint, then spawns the runtime to serve it.
     func start() {
-        guard let bound = nextQueued() else { return stop() }
+        guard let bound = preassigned ?? nextQueued() else { return stop() }
         machine.start(bound: bound)
         ServerBootstrap(group: loop)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -118,9 +135,14 @@ final class ExecutionEnvironment {
         let environment = config.processEnvironment(runtimeAPI: api, logStream: Identifiers.logStreamName())
         spawnedAt = .now()
         telemetry.initStarted(functionName: config.name)
-        // Init counts the extensions' time too: the timer runs until the runtime is given its first event.
-        initTimer = loop.scheduleTask(in: .milliseconds(Int64(config.initTimeout * 1000))) { [weak self] in
-            self?.initTimedOut()
+        // Init counts the extensions' time too: the timer runs until the runtime is given its first event. An init
+        // retried in the invoke phase has no limit of its own: the invocation's clock runs from here.
+        if initInInvokePhase {
+            startClock(bound)
+        } else {
+            initTimer = loop.scheduleTask(in: .milliseconds(Int64(config.initTimeout * 1000))) { [weak self] in
+                self?.initTimedOut()
+            }
         }
         // Lambda's Extension init comes first: the external extensions start, in name order, with the function's
         // environment and the same AWS_LAMBDA_RUNTIME_API; the runtime starts once each of them has registered.
@@ -130,7 +152,7 @@ final class ExecutionEnvironment {
             let doc = ErrorDocument(type: ExtensionsAPI.FatalError.launchError, message: "RequestId: \(bound.requestID) Error: \(detail)")
             initTimer?.cancel()
             failInit(result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
-                     errorType: doc.errorType, lines: [doc.errorMessage])
+                     status: .error(type: doc.errorType), lines: [doc.errorMessage])
         }
         guard found.count <= ExtensionsAPI.maxExtensions else {
             return launchFailed("\(found.count) extensions in the layers; Lambda allows \(ExtensionsAPI.maxExtensions)")
@@ -159,6 +181,7 @@ final class ExecutionEnvironment {
         }
         process = child
         liveProcesses += 1
+        memory = MemoryLimit.attach(pid: child.pid, limitMB: config.memoryMB, logger: logger)
         if let guardPath = config.groupGuard {   // set only for runtimes other than our bootstrap
             startGuard(guardPath, for: child, what: "the runtime")
         }
@@ -241,9 +264,12 @@ final class ExecutionEnvironment {
         case .deliver(let inv, let waiter, let coldStart):
             if coldStart {
                 initTimer?.cancel()
-                pendingInitDurationMs = milliseconds(since: spawnedAt)
+                let initMs = milliseconds(since: spawnedAt)
+                // an init retried in the invoke phase is part of the invocation's Duration, not an Init Duration
+                if !initInInvokePhase { pendingInitDurationMs = initMs }
+                if memory == nil, let pid = process?.pid { MemoryLimit.limitAddressSpace(pid: pid, limitMB: config.memoryMB) }
                 extensions.closeRegistration()   // Lambda closes registration when init ends
-                telemetry.initSucceeded(durationMs: pendingInitDurationMs ?? 0)
+                telemetry.initSucceeded(durationMs: initMs)
             }
             deliver(inv, to: waiter)
         case .takeQueued(let waiter):
@@ -260,6 +286,13 @@ final class ExecutionEnvironment {
 
     private func deliver(_ inv: Invocation, to waiter: NextWaiter) {
         machine.delivering(inv)
+        if inv.startedAt == nil { startClock(inv) }  // else its clock started with an init retried in the invoke phase
+        extensions.dispatch(.invoke, body: Self.invokeEvent(inv, arn: config.arn))
+        waiter.deliver(inv, inv.headers(functionARN: config.arn))
+    }
+
+    /// The invoke phase of `inv` begins: START, its deadline, its timeout.
+    private func startClock(_ inv: Invocation) {
         inv.startedAt = .now()
         inv.deadlineMs = Identifiers.epochMs() + Int64(config.timeout * 1000)
         emit(LambdaLogLines.start(inv.requestID))
@@ -267,8 +300,6 @@ final class ExecutionEnvironment {
         inv.timeoutTask = loop.scheduleTask(in: .milliseconds(Int64(config.timeout * 1000))) { [weak self, weak inv] in
             if let self, let inv { self.timedOut(inv) }
         }
-        extensions.dispatch(.invoke, body: Self.invokeEvent(inv, arn: config.arn))
-        waiter.deliver(inv, inv.headers(functionARN: config.arn))
     }
 
     /// The INVOKE event of the Extensions API for `inv`.
@@ -296,7 +327,7 @@ final class ExecutionEnvironment {
         guard case .starting = machine.state, process != nil else { return false }
         initTimer?.cancel()
         logger.debug("init error", metadata: ["env": "\(number)", "type": "\(type)"])
-        failInit(result: .functionError(type: type, body: body), errorType: type, lines: [])
+        failInit(result: .functionError(type: type, body: body), status: .error(type: type), lines: [])
         return true
     }
 
@@ -441,6 +472,13 @@ final class ExecutionEnvironment {
 
     private func timedOut(_ inv: Invocation) {
         let line = LambdaLogLines.timedOut(requestID: inv.requestID, seconds: config.timeout)
+        if case .starting(let bound, _) = machine.state, bound === inv {
+            // init retried in the invoke phase used up the invocation's time
+            shutdownReason = .timeout
+            let doc = ErrorDocument.timedOut(requestID: inv.requestID, seconds: config.timeout)
+            failInit(result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)), status: .timeout, lines: [line])
+            return
+        }
         if machine.awaitingExtensions(inv.requestID) === inv {
             // answered already, but its extensions did not finish within the function's timeout
             logger.debug("extensions timed out on an invocation; replacing its environment", metadata: ["env": "\(number)"])
@@ -456,26 +494,50 @@ final class ExecutionEnvironment {
                  status: .timeout, terminate: true, lines: [line])
     }
 
+    /// The init phase's limit (`initTimeout`, 10 s on Lambda) passed: as Lambda does, INIT_REPORT says so and init is
+    /// tried again for the waiting invocation, within its own timeout (a fresh environment, `initInInvokePhase`).
     private func initTimedOut() {
-        guard case .starting(let bound, _) = machine.state else { return }
+        guard let retry = onInitRetry, let bound = machine.releasingBound() else { return }
+        handedOverInit = true
         shutdownReason = .timeout
-        let doc = ErrorDocument.initTimedOut(requestID: bound.requestID, seconds: config.initTimeout)
-        failInit(result: .functionError(type: doc.errorType, body: ByteBuffer(bytes: doc.bytes)),
-                 errorType: doc.errorType, lines: [doc.errorMessage])
+        let initMs = milliseconds(since: spawnedAt)
+        process?.kill()
+        drainOutput { [self] in
+            let line = LambdaLogLines.initReport(durationMs: initMs, status: .timeout)
+            logSink(line)
+            bound.appendLog(line)
+            telemetry.initFailed(durationMs: initMs, status: .timeout)
+            retry(bound)
+            stop()
+        }
     }
 
     private func processExited(status: Int32) {
         process?.reaped()
         reapedOne()
+        // killed by the kernel for its cgroup's memory limit: Lambda's Runtime.OutOfMemory
+        let outOfMemory = (memory?.oomKills ?? 0) > 0
+        defer { removeCgroup() }
         if machine.isStopped { return checkShutdownDone() }
+        if handedOverInit { return }   // its init went to a fresh environment; this one stops once its output is read
         let reason = ExitStatus.describe(status)
         if machine.isBetweenInvocations {
-            logger.warning("runtime exited (\(reason)); its environment will be replaced", metadata: ["env": "\(number)"])
+            logger.warning("runtime exited (\(outOfMemory ? "out of memory" : reason)); its environment will be replaced",
+                           metadata: ["env": "\(number)"])
         }
-        environmentFailed(type: ErrorDocument.runtimeExited(requestID: "", reason: reason).errorType,
-                          line: { LambdaLogLines.runtimeExited(requestID: $0, reason: reason) }) {
-            ErrorDocument.runtimeExited(requestID: $0, reason: reason).errorMessage
+        func document(_ requestID: String) -> ErrorDocument {
+            outOfMemory ? .outOfMemory(requestID: requestID) : .runtimeExited(requestID: requestID, reason: reason)
         }
+        environmentFailed(type: document("").errorType, line: { LambdaLogLines.runtimeExited(document($0)) }) {
+            document($0).errorMessage
+        }
+    }
+
+    /// The cgroup goes once its last process has (the process group was killed; stragglers take a moment).
+    private func removeCgroup(attempt: Int = 0) {
+        guard let group = memory, !group.remove() else { return }
+        guard attempt < 50 else { return logger.debug("cannot remove \(group.path): processes remain in it") }
+        loop.scheduleTask(in: .milliseconds(100)) { [self] in removeCgroup(attempt: attempt + 1) }
     }
 
     /// A process of the environment failed (the runtime exited, an extension crashed or posted an error): the
@@ -487,7 +549,7 @@ final class ExecutionEnvironment {
         case .failInit(let bound):
             initTimer?.cancel()
             let doc = document(bound.requestID)
-            failInit(result: .functionError(type: type, body: ByteBuffer(bytes: doc.bytes)), errorType: type,
+            failInit(result: .functionError(type: type, body: ByteBuffer(bytes: doc.bytes)), status: .error(type: type),
                      lines: [line?(bound.requestID) ?? doc.errorMessage])
         case .failInvocation(let inv):
             let doc = document(inv.requestID)
@@ -515,7 +577,7 @@ final class ExecutionEnvironment {
     private func conclude(_ inv: Invocation, result: InvocationOutcome.Result,
                           status: LambdaLogLines.Status, terminate: Bool, lines: [String] = []) {
         guard machine.concluding(inv, terminate: terminate) else { return }
-        let maxMemory = process?.maxMemoryMB()
+        let maxMemory = memory?.peakMB ?? process?.maxMemoryMB()
         if terminate { process?.kill() }
         drainOutput { [self] in
             lines.forEach { emit($0) }
@@ -562,14 +624,26 @@ final class ExecutionEnvironment {
         report(status)
     }
 
-    private func failInit(result: InvocationOutcome.Result, errorType: String, lines: [String]) {
+    /// Init failed: INIT_REPORT, and the invocation that waited gets `result`. An init retried in the invoke phase
+    /// reports `Phase: invoke` and ends the invocation it started (END, REPORT).
+    private func failInit(result: InvocationOutcome.Result, status: LambdaLogLines.Status, lines: [String]) {
         guard let bound = machine.initFailing() else { return }
+        bound.timeoutTask?.cancel()
         let initMs = milliseconds(since: spawnedAt)
+        let maxMemory = memory?.peakMB ?? process?.maxMemoryMB()
         process?.kill()
         drainOutput { [self] in
             lines.forEach { emit($0) }
-            emit(LambdaLogLines.initReport(durationMs: initMs, errorType: errorType))
-            telemetry.initFailed(durationMs: initMs, errorType: errorType)
+            if initInInvokePhase {
+                let duration = bound.startedAt.map { milliseconds(since: $0) } ?? initMs
+                emit(LambdaLogLines.initReport(durationMs: initMs, phase: .invokePhase, status: status),
+                     LambdaLogLines.end(bound.requestID),
+                     LambdaLogLines.report(requestID: bound.requestID, durationMs: duration, memoryMB: config.memoryMB,
+                                           maxMemoryMB: maxMemory, initDurationMs: nil, status: status))
+            } else {
+                emit(LambdaLogLines.initReport(durationMs: initMs, status: status))
+            }
+            telemetry.initFailed(durationMs: initMs, status: status)
             bound.complete(result)
             stop()
         }

@@ -33,6 +33,9 @@ public struct FunctionConfiguration: Sendable, Equatable {
     public var initTimeout: Double
     /// Layer directories (absolute, used in place), in order: `Layers` says what each gives the function.
     public var layers: [String] = []
+    /// Tenant isolation mode (`TenancyConfig: {TenantIsolationMode: PER_TENANT}` on Lambda): every invocation
+    /// must name a tenant (`X-Amz-Tenant-Id`) and an execution environment only ever serves one tenant.
+    public var tenantIsolation: Bool = false
 
     public init(name: String = "function", handler: String, taskRoot: String, command: [String], isOurBootstrap: Bool = false,
                 timeout: Double = 3, memoryMB: Int = 128, concurrency: Int = 1, region: String = "us-east-1",
@@ -67,6 +70,7 @@ public struct FunctionConfiguration: Sendable, Equatable {
         c.taskRoot = o.taskRoot
         c.timeout = o.timeout ?? timeout
         c.memoryMB = o.memoryMB ?? memoryMB
+        c.tenantIsolation = o.tenantIsolation ?? tenantIsolation
         c.environment = environment.merging(o.environment) { $1 }.merging(commandLineEnvironment) { $1 }
         c.layers = o.layers + layers   // the function's own layers, then the command line's --layer
         return c
@@ -106,9 +110,11 @@ public struct FunctionOverrides: Sendable {
     public var environment: [String: String]
     /// Layer directories (the template's local LayerVersions), before the command line's.
     public var layers: [String]
+    /// `TenancyConfig` (true for `PER_TENANT`); nil leaves the command line's `--tenant-isolation`.
+    public var tenantIsolation: Bool?
 
     public init(name: String, handler: String?, taskRoot: String, timeout: Double?, memoryMB: Int?, environment: [String: String],
-                layers: [String] = []) {
+                layers: [String] = [], tenantIsolation: Bool? = nil) {
         self.layers = layers
         self.name = name
         self.handler = handler
@@ -116,5 +122,6 @@ public struct FunctionOverrides: Sendable {
         self.timeout = timeout
         self.memoryMB = memoryMB
         self.environment = environment
+        self.tenantIsolation = tenantIsolation
     }
 }

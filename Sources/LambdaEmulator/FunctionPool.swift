@@ -34,27 +34,54 @@ final class FunctionPool {
         // Work is always pulled by the environments from the queue: an idle one is woken to take it, or a new one
         // starts with it, or it waits for the next GET /next.
         queue.append(inv)
-        if let env = environments.first(where: { $0.isIdle }) {
+        if let env = environments.first(where: { $0.isIdle && $0.tenantID == inv.tenantID }) {
             env.wake()
         } else if environments.count < config.concurrency {
-            spawn()
+            spawn(tenantID: inv.tenantID)
+        } else if let other = environments.first(where: { $0.isIdle && $0.tenantID != inv.tenantID }) {
+            // Tenant isolation with every slot held by other tenants: an idle one makes room (its stop spawns one for
+            // this tenant), since an environment never serves a tenant other than its own.
+            other.stop()
         }
     }
 
-    private func spawn() {
+    private func spawn(tenantID: String?, retryingInitOf retried: Invocation? = nil) {
         var envLogger = logger
         envLogger[metadataKey: "function"] = "\(config.name)"
-        let env = ExecutionEnvironment(number: nextNumber, config: config, loop: loop, logger: envLogger, logSink: logSink)
+        if let tenantID { envLogger[metadataKey: "tenant"] = "\(tenantID)" }
+        let env = ExecutionEnvironment(number: nextNumber, config: config, tenantID: tenantID, retryingInitOf: retried,
+                                       loop: loop, logger: envLogger, logSink: logSink)
         nextNumber += 1
-        env.nextQueued = { [weak self] in self?.dequeue() }
+        env.nextQueued = { [weak self, weak env] in
+            guard let self, let env else { return nil }
+            if let inv = self.dequeue(tenantID: tenantID) { return inv }
+            if self.queueHead < self.queue.count, self.environments.count >= self.config.concurrency {
+                // Only other tenants' work waits and every slot is taken: this environment makes room once parked.
+                self.loop.execute { if env.isIdle { env.stop() } }
+            }
+            return nil
+        }
         env.onStopped = { [weak self] env in self?.environmentStopped(env) }
+        // Lambda retries a timed-out init once, for the invocation that waited, within that invocation's timeout
+        env.onInitRetry = { [weak self] inv in
+            guard let self, !self.isShutDown else { return inv.fail(.init(type: "Runtime.ExitError",
+                message: "RequestId: \(inv.requestID) Error: the emulator is shutting down")) }
+            self.spawn(tenantID: inv.tenantID, retryingInitOf: inv)
+        }
         environments.append(env)
         env.start()
     }
 
-    private func dequeue() -> Invocation? {
+    /// The oldest queued invocation an environment of `tenantID` may take (any, without tenant isolation, where
+    /// every tenant id is nil).
+    private func dequeue(tenantID: String?) -> Invocation? {
         guard queueHead < queue.count else { return nil }
-        let inv = queue[queueHead]
+        guard let i = queue[queueHead...].firstIndex(where: { $0.tenantID == tenantID }) else { return nil }
+        let inv = queue[i]
+        if i != queueHead {
+            queue.remove(at: i)
+            return inv
+        }
         queueHead += 1
         if queueHead > 64, queueHead * 2 > queue.count {
             queue.removeFirst(queueHead)
@@ -71,7 +98,7 @@ final class FunctionPool {
         env.exitFuture.whenComplete { [weak self] _ in self?.retiring[id] = nil }
         guard !isShutDown else { return }
         while environments.count < config.concurrency, queueHead < queue.count {
-            spawn()
+            spawn(tenantID: queue[queueHead].tenantID)  // takes queue[queueHead] at once
         }
     }
 
@@ -98,7 +125,9 @@ final class FunctionPool {
     func shutdown() -> EventLoopFuture<Void> {
         loop.preconditionInEventLoop()
         isShutDown = true
-        while let inv = dequeue() {
+        while queueHead < queue.count {
+            let inv = queue[queueHead]
+            queueHead += 1
             inv.fail(.init(type: "Runtime.ExitError", message: "RequestId: \(inv.requestID) Error: the emulator is shutting down"))
         }
         let exits = (environments + retiring.values).map { $0.exitFuture }

@@ -109,6 +109,13 @@ final class FunctionURLHandler: ChannelInboundHandler {
                                                body: Array((tooLarge ? "{\"message\":\"Request Too Long\"}" : "{\"message\":\"Not Found\"}").utf8)))
             return
         }
+        if pool.config.tenantIsolation {
+            // Plain HTTP requests carry no tenant; an isolated function cannot take them (as on the Invoke API).
+            let error = ServiceError.tenancy(isolated: true)
+            writer.sendWhole(HTTPResponseParts(status: error.status, headers: [.init("content-type", "application/json")],
+                                               body: Array(error.json.utf8)))
+            return
+        }
         let request = HTTPRequestInfo(method: head.method.rawValue, target: head.uri, headers: head.headers.map { ($0.name, $0.value) },
                                       body: body, sourceIP: context.remoteAddress?.ipAddress ?? "127.0.0.1", requestID: requestID,
                                       region: emulator.region)

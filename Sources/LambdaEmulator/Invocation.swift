@@ -65,6 +65,8 @@ public final class Invocation {
     let clientContext: String?
     let cognitoIdentity: String?
     let traceID: String
+    /// The caller's tenant (functions in tenant isolation mode): only environments of this tenant serve it.
+    let tenantID: String?
     let wantsLogTail: Bool
     let sink: InvocationSink
 
@@ -84,19 +86,22 @@ public final class Invocation {
     private(set) var isCompleted = false
 
     init(requestID: String = Identifiers.requestID(), payload: ByteBuffer, clientContext: String? = nil,
-         cognitoIdentity: String? = nil, traceID: String? = nil, wantsLogTail: Bool = false, sink: InvocationSink) {
+         cognitoIdentity: String? = nil, traceID: String? = nil, tenantID: String? = nil, wantsLogTail: Bool = false,
+         sink: InvocationSink) {
         self.requestID = requestID
         self.payload = payload
         self.clientContext = clientContext
         self.cognitoIdentity = cognitoIdentity
         self.traceID = traceID ?? Identifiers.traceID()
+        self.tenantID = tenantID
         self.wantsLogTail = wantsLogTail
         self.sink = sink
     }
 
     func headers(functionARN: String) -> InvocationHeaders {
         InvocationHeaders(requestID: requestID, deadlineMs: deadlineMs, invokedFunctionARN: functionARN,
-                          traceID: traceID, clientContext: clientContext, cognitoIdentity: cognitoIdentity)
+                          traceID: traceID, clientContext: clientContext, cognitoIdentity: cognitoIdentity,
+                          tenantID: tenantID)
     }
 
     func appendLog(_ line: String) { log.append(line) }

@@ -37,6 +37,16 @@ public enum InvokeAPI {
         public static let errorType = "x-amzn-ErrorType"
         public static let requestID = "x-amzn-RequestId"
         public static let traceID = "X-Amzn-Trace-Id"
+        /// The tenant of a function in tenant isolation mode (passed to the runtime as Lambda-Runtime-Aws-Tenant-Id).
+        public static let tenantID = "X-Amz-Tenant-Id"
+    }
+
+    /// `TenantId`'s constraints in the service's model (botocore's lambda/2015-03-31): 1 to 256 characters of these.
+    public static let tenantIDPattern = "[a-zA-Z0-9\\._:\\/=+\\-@ ]+"
+    public static func isValidTenantID(_ id: String) -> Bool {
+        (1...256).contains(id.count) && id.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || "._:/=+-@ ".utf8.contains(c)
+        }
     }
 
     public enum InvocationType: String, Sendable, CaseIterable {
@@ -174,6 +184,19 @@ public struct ServiceError: Error, Equatable, Sendable, CustomStringConvertible 
 
     public static func invalidParameter(_ message: String) -> ServiceError {
         ServiceError(status: 400, type: "InvalidParameterValueException", message: message)
+    }
+
+    /// A tenant id sent to a function without tenant isolation, or none sent to one with it (the wording the
+    /// AWS SAM CLI's local Invoke API uses for the service's answers).
+    public static func tenancy(isolated: Bool) -> ServiceError {
+        ServiceError(status: 400, type: "InvalidParameterValueException", message: isolated
+            ? "The invoked function is enabled with tenancy configuration. Add a valid tenant ID in your request and try again."
+            : "The invoked function is not enabled with tenancy configuration. Remove the tenant ID from your request and try again.")
+    }
+
+    /// The error, if any, of invoking a function with (`isolated`) or without tenant isolation with `tenantID`.
+    public static func checkTenancy(isolated: Bool, tenantID: String?) -> ServiceError? {
+        (tenantID != nil) == isolated ? nil : tenancy(isolated: isolated)
     }
 
     public static func unknownOperation(method: String, path: String) -> ServiceError {

@@ -100,6 +100,11 @@ final class InvokeAPIHandler: ChannelInboundHandler {
                       keepAlive: keepAlive, requestID: requestID, context: context)
             return
         }
+        if let error = ServiceError.checkTenancy(isolated: pool.config.tenantIsolation, tenantID: request.tenantID) {
+            state = .idle
+            sendError(error, keepAlive: keepAlive, requestID: requestID, context: context)
+            return
+        }
         switch (request.invocationType, request.operation) {
         case (.dryRun, _):
             state = .idle
@@ -109,7 +114,7 @@ final class InvokeAPIHandler: ChannelInboundHandler {
             state = .idle
             send(.accepted, headers: baseHeaders(requestID), body: ByteBuffer(), keepAlive: keepAlive, context: context)
             pool.submit(Invocation(requestID: requestID, payload: ByteBuffer(bytes: payload), clientContext: request.clientContext, traceID: request.traceID,
-                                   sink: InvocationSink(completed: { _ in })))
+                                   tenantID: request.tenantID, sink: InvocationSink(completed: { _ in })))
             return
         case (.requestResponse, .invoke):
             let sink = InvocationSink.buffered { [weak self] outcome in
@@ -117,7 +122,7 @@ final class InvokeAPIHandler: ChannelInboundHandler {
                 self?.sendOutcome(outcome, requestID: requestID, keepAlive: keepAlive, context: context)
             }
             pool.submit(Invocation(requestID: requestID, payload: ByteBuffer(bytes: payload), clientContext: request.clientContext, traceID: request.traceID,
-                                   wantsLogTail: request.wantsLogTail, sink: sink))
+                                   tenantID: request.tenantID, wantsLogTail: request.wantsLogTail, sink: sink))
         case (.requestResponse, .invokeWithResponseStream):
             let writer = EventStreamResponseWriter(context: context, requestID: requestID, keepAlive: keepAlive,
                                                    headers: baseHeaders(requestID))
@@ -129,7 +134,7 @@ final class InvokeAPIHandler: ChannelInboundHandler {
                     writer.complete(outcome)
                 })
             pool.submit(Invocation(requestID: requestID, payload: ByteBuffer(bytes: payload), clientContext: request.clientContext, traceID: request.traceID,
-                                   wantsLogTail: request.wantsLogTail, sink: sink))
+                                   tenantID: request.tenantID, wantsLogTail: request.wantsLogTail, sink: sink))
         }
     }
 

@@ -13,6 +13,8 @@ public struct InvokeRequest: Equatable, Sendable {
     public var contentLength: Int?
     /// The caller's `X-Amzn-Trace-Id`, passed to the runtime as Lambda-Runtime-Trace-Id.
     public var traceID: String?
+    /// The caller's `X-Amz-Tenant-Id` (tenant isolation mode), passed to the runtime as Lambda-Runtime-Aws-Tenant-Id.
+    public var tenantID: String?
 
     /// The most payload bytes this request may carry.
     public var maxPayloadBytes: Int { invocationType.maxRequestBytes }
@@ -63,8 +65,17 @@ public struct InvokeRequest: Equatable, Sendable {
         var length: Int?
         if let raw = header("Content-Length") { length = Int(raw) }
         let trace = header(InvokeAPI.Header.traceID).flatMap { $0.hasPrefix("Root=") ? $0 : nil }
-        let request = InvokeRequest(route: route, invocationType: type, wantsLogTail: tail, clientContext: context,
+        var tenant: String?
+        if let raw = header(InvokeAPI.Header.tenantID) {
+            guard InvokeAPI.isValidTenantID(raw) else {
+                return .failure(.invalidParameter("1 validation error detected: Value '\(raw)' at 'tenantId' failed to satisfy "
+                    + "constraint: Member must have length between 1 and 256 and match pattern \(InvokeAPI.tenantIDPattern)"))
+            }
+            tenant = raw
+        }
+        var request = InvokeRequest(route: route, invocationType: type, wantsLogTail: tail, clientContext: context,
                                     contentLength: length, traceID: trace)
+        request.tenantID = tenant
         if let length, length > request.maxPayloadBytes {
             return .failure(.requestTooLarge(limit: request.maxPayloadBytes, operation: route.operation))
         }

@@ -9,9 +9,21 @@ enum LambdaLogLines {
 
     static func end(_ requestID: String) -> String { "END RequestId: \(requestID)" }
 
-    /// The line Lambda writes when init failed (there is no invocation's REPORT to carry the init duration).
-    static func initReport(durationMs: Double, errorType: String) -> String {
-        "INIT_REPORT Init Duration: \(twoDecimals(durationMs)) ms\tPhase: init\tStatus: error\tError Type: \(errorType)"
+    /// The line Lambda writes when init failed or timed out (there is no invocation's REPORT to carry the init
+    /// duration): `Phase: init` in the init phase, `Phase: invoke` when init was retried within an invocation.
+    static func initReport(durationMs: Double, phase: InitPhase = .initPhase, status: Status) -> String {
+        var line = "INIT_REPORT Init Duration: \(twoDecimals(durationMs)) ms\tPhase: \(phase.rawValue)\t"
+        switch status {
+        case .success: line += "Status: success"
+        case .timeout: line += "Status: timeout"
+        case .error(let type): line += "Status: error\tError Type: \(type)"
+        }
+        return line
+    }
+
+    enum InitPhase: String {
+        case initPhase = "init"
+        case invokePhase = "invoke"
     }
 
     /// How an invocation ended, as REPORT's `Status:` field shows it.
@@ -39,8 +51,9 @@ enum LambdaLogLines {
         "\(Identifiers.timestamp()) \(requestID) Task timed out after \(twoDecimals(seconds)) seconds"
     }
 
-    static func runtimeExited(requestID: String, reason: String) -> String {
-        "RequestId: \(requestID) Error: Runtime exited with error: \(reason)\nRuntime.ExitError"
+    /// What Lambda logs when the runtime process ends: the error document's message, then its type.
+    static func runtimeExited(_ document: ErrorDocument) -> String {
+        "\(document.errorMessage)\n\(document.errorType)"
     }
 
     static func billedMs(_ durationMs: Double) -> Int { max(1, Int(durationMs.rounded(.up))) }

@@ -18,8 +18,8 @@ extension TelemetryHub {
     }
 
     /// Init failed (an init error, a crash, the init timeout).
-    func initFailed(durationMs: Double, errorType: String) {
-        let (status, type) = Self.status(.error(type: errorType))
+    func initFailed(durationMs: Double, status lines: LambdaLogLines.Status) {
+        let (status, type) = Self.status(lines)
         emit(.initRuntimeDone(status: status, errorType: type))
         emit(.initReport(status: status, errorType: type, durationMs: durationMs))
         flush()

@@ -11,6 +11,8 @@ public struct ProjectError: Error, CustomStringConvertible, Equatable, Sendable 
         case image
         /// A scaffold file that cannot be written.
         case scaffold
+        /// An `--env-file` or `--env-vars` file that cannot be read.
+        case environment
     }
 
     public let code: Code

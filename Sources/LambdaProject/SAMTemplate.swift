@@ -18,6 +18,9 @@ public struct SAMFunction: Equatable, Sendable {
     public var memorySize: Int?
     /// `Environment.Variables`, globals merged under the function's own.
     public var environment: [String: String]
+    /// The names of every variable `Environment.Variables` declares, including those whose value cannot be known
+    /// locally (missing from `environment`): what `--env-vars` may set, as with the AWS SAM CLI.
+    public var declaredVariables: Set<String> = []
     public var architectures: [String]
     /// The `FunctionName` property when it is a literal.
     public var functionName: String?
@@ -26,6 +29,8 @@ public struct SAMFunction: Equatable, Sendable {
     /// `Layers` that are `!Ref`s to the template's own `AWS::Serverless::LayerVersion` resources with a local
     /// `ContentUri`: their directories, in order (others are skipped with a warning).
     public var layers: [String] = []
+    /// `TenancyConfig.TenantIsolationMode` (`PER_TENANT`, the only mode Lambda has) when the function has one.
+    public var tenantIsolationMode: String?
 
     public init(logicalID: String, packageType: PackageType = .zip, handler: String? = nil, runtime: String? = nil,
                 codeDirectory: String, timeout: Double? = nil, memorySize: Int? = nil, environment: [String: String] = [:],
@@ -219,10 +224,21 @@ private struct Resolver {
         f.memorySize = number(prop("MemorySize"), "\(what) MemorySize").map { Int($0) }
         f.environment = variables(globals?["Environment"], "Globals.Function")
             .merging(variables(props?["Environment"], what)) { $1 }
+        f.declaredVariables = Set([globals?["Environment"], props?["Environment"]].flatMap { env in
+            (env?["Variables"]?.mapping ?? [:]).compactMap { $0.key.string }
+        })
         f.architectures = (prop("Architectures")?.sequence).map { seq in seq.compactMap { text($0, "\(what) Architectures") } } ?? []
         f.functionName = props?["FunctionName"].flatMap { scalarText($0) }
         if let url = prop("FunctionUrlConfig") {
             f.functionURLInvokeMode = url["InvokeMode"].flatMap { text($0, "\(what) FunctionUrlConfig.InvokeMode") } ?? "BUFFERED"
+        }
+        if let tenancy = prop("TenancyConfig") {
+            let mode = tenancy["TenantIsolationMode"].flatMap { text($0, "\(what) TenancyConfig.TenantIsolationMode") }
+            if mode == "PER_TENANT" {
+                f.tenantIsolationMode = mode
+            } else {
+                warnings.append("\(what): TenancyConfig.TenantIsolationMode '\(mode ?? "")' is not PER_TENANT; ignored")
+            }
         }
 
         for item in prop("Layers")?.sequence ?? [] {

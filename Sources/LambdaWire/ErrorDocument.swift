@@ -54,16 +54,17 @@ extension ErrorDocument {
                       message: "RequestId: \(requestID) Error: Runtime exited with error: \(reason)")
     }
 
+    /// The runtime was killed for using more memory than the function has: Lambda keeps the exit's wording and
+    /// names the cause in the type.
+    public static func outOfMemory(requestID: String) -> ErrorDocument {
+        ErrorDocument(type: "Runtime.OutOfMemory",
+                      message: "RequestId: \(requestID) Error: Runtime exited with error: signal: killed")
+    }
+
     /// The runtime could not be started at all.
     public static func invalidEntrypoint(requestID: String, detail: String) -> ErrorDocument {
         ErrorDocument(type: "Runtime.InvalidEntrypoint",
                       message: "RequestId: \(requestID) Error: \(detail)")
-    }
-
-    /// Init did not finish in time.
-    public static func initTimedOut(requestID: String, seconds: Double) -> ErrorDocument {
-        ErrorDocument(type: "Runtime.InitError",
-                      message: "RequestId: \(requestID) Error: Init timed out after \(twoDecimals(seconds)) seconds")
     }
 
     /// `12.5` → `"12.50"` without Foundation.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LambdaEmulator
+import LambdaProject
 import LambdaWire
 import Logging
 
@@ -15,6 +16,9 @@ struct FunctionOptions: ParsableArguments {
     @Option(name: .long, help: "Invocation timeout in seconds.")
     var timeout: Double = 3
 
+    @Option(name: .long, help: "Init phase limit in seconds (Lambda's is 10); past it init is retried within the invocation's timeout.")
+    var initTimeout: Double = 10
+
     @Option(name: .long, help: "Memory size in MB (AWS_LAMBDA_FUNCTION_MEMORY_SIZE).")
     var memory: Int = 128
 
@@ -24,14 +28,26 @@ struct FunctionOptions: ParsableArguments {
     @Option(name: [.customShort("e"), .long], help: ArgumentHelp("Set an environment variable for the function.", valueName: "KEY=VALUE"))
     var env: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("Read function variables from KEY=VALUE lines (# comments; '…' and \"…\" quoting).",
+                                            valueName: "FILE"))
+    var envFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("Read function variables from a SAM CLI --env-vars JSON file ({\"Parameters\": {…}, \"FUNCTION\": {…}}).",
+                                            valueName: "FILE"))
+    var envVars: String?
+
     @Option(name: .long, help: "The runtime to run when no COMMAND is given (default: `bootstrap` beside this program).")
     var bootstrap: String?
+
+    @Flag(name: .long, help: "Tenant isolation mode (TenancyConfig PER_TENANT): every invocation names a tenant (X-Amz-Tenant-Id), and an environment serves one tenant only.")
+    var tenantIsolation = false
 
     @Option(name: .long, help: "Log level of perl-lambda's own messages (trace, debug, info, notice, warning, error).")
     var logLevel: String = "info"
 
     func validate() throws {
         guard timeout > 0, timeout <= 900 else { throw ValidationError("--timeout must be between 0 and 900 seconds") }
+        guard initTimeout > 0, initTimeout <= 900 else { throw ValidationError("--init-timeout must be between 0 and 900 seconds") }
         guard (128...10_240).contains(memory) else { throw ValidationError("--memory must be between 128 and 10240 MB") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
         try KeyValues.validate(env, option: "--env")
@@ -58,7 +74,8 @@ struct FunctionOptions: ParsableArguments {
     }
 
     /// The function configuration for HANDLER and an optional `-- COMMAND ARGS...`.
-    func configuration(handler: String?, command: [String], concurrency: Int) throws -> FunctionConfiguration {
+    /// `userVariables: false` leaves out `userEnvironment` (a template's functions get it each on their own).
+    func configuration(handler: String?, command: [String], concurrency: Int, userVariables: Bool = true) throws -> FunctionConfiguration {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         let root = URL(fileURLWithPath: taskRoot, relativeTo: URL(fileURLWithPath: fm.currentDirectoryPath)).standardizedFileURL.path
@@ -67,7 +84,7 @@ struct FunctionOptions: ParsableArguments {
         }
         let process = ProcessInfo.processInfo.environment
         var environment = process.filter { Self.passthrough.contains($0.key) }
-        environment.merge(KeyValues.parse(env)) { $1 }
+        if userVariables { environment.merge(try userEnvironment(functionNames: [functionName], declared: nil)) { $1 } }
         let runtime: [String]
         if command.isEmpty { try Self.checkHandler(handler ?? "handler.handle") }
         if command.isEmpty {
@@ -85,9 +102,34 @@ struct FunctionOptions: ParsableArguments {
         let region = self.region ?? process["AWS_REGION"] ?? process["AWS_DEFAULT_REGION"] ?? "us-east-1"
         var config = FunctionConfiguration(name: functionName, handler: handler ?? "handler.handle", taskRoot: root,
                                      command: runtime, isOurBootstrap: command.isEmpty, timeout: timeout, memoryMB: memory, concurrency: concurrency,
-                                     region: region, environment: environment)
+                                     region: region, environment: environment, initTimeout: initTimeout)
         if !command.isEmpty, fm.isExecutableFile(atPath: guardPath) { config.groupGuard = guardPath }
+        config.tenantIsolation = tenantIsolation
         return config
+    }
+
+    /// The variables the user gives, in rising precedence: `--env-file`, `--env-vars` (`Parameters`, then the entry of
+    /// the first of `functionNames` it has), `-e/--env`. With a template, `--env-vars` sets only the variables the
+    /// function declares (`declared`), as `sam local invoke` does; nil: every variable it names.
+    func userEnvironment(functionNames: [String], declared: Set<String>?) throws -> [String: String] {
+        var out: [String: String] = [:]
+        if let envFile { out.merge(try EnvironmentFiles.parseEnvFile(try Self.read(envFile, option: "--env-file"), path: envFile)) { $1 } }
+        if let envVars {
+            let overrides = try SAMEnvironmentOverrides.parse(Data(try Self.read(envVars, option: "--env-vars").utf8), path: envVars)
+            var vars = overrides.variables(for: functionNames)
+            if let declared { vars = vars.filter { declared.contains($0.key) } }
+            out.merge(vars) { $1 }
+        }
+        out.merge(KeyValues.parse(env)) { $1 }
+        return out
+    }
+
+    private static func read(_ path: String, option: String) throws -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw CLIError("\(option): cannot read '\(path)': \((error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription)")
+        }
     }
 
     /// A handler the bootstrap would refuse is refused before anything starts (`-- COMMAND` runtimes have their own

@@ -34,6 +34,9 @@ struct Invoke: ParsableCommand {
 
     @OptionGroup var eventOptions: EventOptions
 
+    @Option(name: .long, help: "Invoke as this tenant (X-Amz-Tenant-Id; implies --tenant-isolation).")
+    var tenantId: String?
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("A Runtime API client to run instead of the bootstrap.",
                                                            valueName: "COMMAND ARGS"))
     var command: [String] = []
@@ -42,6 +45,9 @@ struct Invoke: ParsableCommand {
         if let stdin, stdin != "-" { throw ValidationError("unexpected argument '\(stdin)'") }
         let sources = [payload != nil, payloadFile != nil, event != nil, readsStdin].filter { $0 }.count
         guard sources <= 1 else { throw ValidationError("give at most one of --payload, --payload-file, --event and -") }
+        if let tenantId, !InvokeAPI.isValidTenantID(tenantId) {
+            throw ValidationError("--tenant-id must be 1 to 256 characters of a-z, A-Z, 0-9, space and . _ : / = + - @")
+        }
     }
 
     private var readsStdin: Bool { stdin == "-" || handler == "-" }
@@ -61,7 +67,8 @@ struct Invoke: ParsableCommand {
 
     func run() throws {
         let logger = function.makeLogger()
-        let config = try function.configuration(handler: handler == "-" ? nil : handler, command: command, concurrency: 1)
+        var config = try function.configuration(handler: handler == "-" ? nil : handler, command: command, concurrency: 1)
+        if tenantId != nil { config.tenantIsolation = true }
         let bytes = try eventBytes(region: config.region)
         signal(SIGPIPE, SIG_IGN)
         let emulator = Emulator(functions: [config], logger: logger, logSink: writeFunctionLog)
@@ -74,7 +81,7 @@ struct Invoke: ParsableCommand {
         defer { interrupted.forEach { $0.cancel() } }
         let outcome: InvocationOutcome
         do {
-            outcome = try emulator.invoke(function: config.name, payload: bytes).wait()
+            outcome = try emulator.invoke(function: config.name, payload: bytes, tenantID: tenantId).wait()
         } catch let error as ServiceError {
             throw CLIError("\(error.type): \(error.message)")
         }

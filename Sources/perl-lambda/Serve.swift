@@ -136,7 +136,8 @@ extension Serve {
     /// --env over the template's Environment), and a Function URL front door for the template's first function
     /// with a `FunctionUrlConfig`.
     func functionConfigurations(logger: Logger) throws -> ([FunctionConfiguration], HTTPFrontDoor?) {
-        var base = try function.configuration(handler: handler, command: command, concurrency: concurrency)
+        var base = try function.configuration(handler: handler, command: command, concurrency: concurrency,
+                                               userVariables: template == nil)
         base.layers = try layer.map(Self.layerDirectory)
         guard let template else { return ([base], nil) }
         let sam: SAMTemplate
@@ -148,7 +149,6 @@ extension Serve {
         sam.warnings.forEach { logger.warning("\(template): \($0)") }
         guard !sam.functions.isEmpty else { throw CLIError("\(template) has no \(SAMTemplate.functionType) to serve") }
         if function.functionName != "function" { logger.warning("--function-name is ignored with --template: functions are served under their logical IDs") }
-        let cliEnvironment = KeyValues.parse(function.env)
         let door = sam.functions.first { $0.functionURLInvokeMode != nil }.map {
             HTTPFrontDoor(format: .functionURL, streaming: $0.functionURLInvokeMode == "RESPONSE_STREAM", function: $0.logicalID)
         }
@@ -165,8 +165,11 @@ extension Serve {
             }
             let c = base.applying(FunctionOverrides(name: f.logicalID, handler: f.handler, taskRoot: f.codeDirectory,
                                                     timeout: f.timeout, memoryMB: f.memorySize, environment: f.environment,
-                                                    layers: f.layers),
-                                  commandLineEnvironment: cliEnvironment)
+                                                    layers: f.layers,
+                                                    tenantIsolation: f.tenantIsolationMode.map { $0 == "PER_TENANT" }),
+                                  commandLineEnvironment: try function.userEnvironment(
+                                      functionNames: [f.logicalID] + (f.functionName.map { [$0] } ?? []),
+                                      declared: f.declaredVariables))
             if command.isEmpty {
                 do { _ = try HandlerName(parsing: c.handler) } catch { throw CLIError("\(template): \(f.logicalID): \(error)") }
             }

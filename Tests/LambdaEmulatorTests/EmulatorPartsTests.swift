@@ -15,6 +15,10 @@ import Testing
         #expect(LambdaLogLines.report(requestID: "id", durationMs: 0.2, memoryMB: 128, maxMemoryMB: 1,
                                       initDurationMs: nil, status: .error(type: "Runtime.ExitError"))
             .hasSuffix("Billed Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 1 MB\tStatus: error\tError Type: Runtime.ExitError"))
+        #expect(LambdaLogLines.initReport(durationMs: 10000.456, status: .timeout)
+                == "INIT_REPORT Init Duration: 10000.46 ms\tPhase: init\tStatus: timeout")
+        #expect(LambdaLogLines.initReport(durationMs: 2, phase: .invokePhase, status: .error(type: "Runtime.ExitError"))
+                == "INIT_REPORT Init Duration: 2.00 ms\tPhase: invoke\tStatus: error\tError Type: Runtime.ExitError")
         #expect(LambdaLogLines.start("x") == "START RequestId: x Version: $LATEST")
         #expect(LambdaLogLines.end("x") == "END RequestId: x")
     }

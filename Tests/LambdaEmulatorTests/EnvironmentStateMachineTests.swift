@@ -107,4 +107,15 @@ import Testing
         #expect(second.wasRunning == false, "stop is idempotent")
         guard case .none = m.nextRequested(waiter(b)) else { Issue.record("a stopped environment takes nothing"); return }
     }
+
+    @Test func initPhaseTimeoutReleasesTheInvocation() {
+        var m = EnvironmentStateMachine()
+        let inv = invocation("r1")
+        m.start(bound: inv)
+        #expect(m.releasingBound() === inv)
+        #expect(m.releasingBound() == nil, "once")
+        #expect(m.current == nil, "the invocation is no longer this environment's")
+        guard case .stop = m.processExited() else { Issue.record("the killed process only stops the environment"); return }
+        #expect(m.stop().unanswered == nil, "stopping it leaves nothing to fail")
+    }
 }

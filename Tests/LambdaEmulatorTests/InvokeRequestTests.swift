@@ -122,4 +122,24 @@ import Testing
         #expect(try parse(uri, [("X-Amzn-Trace-Id", trace)]).get().traceID == trace)
         #expect(try parse(uri, [("X-Amzn-Trace-Id", "garbage")]).get().traceID == nil)
     }
+
+    @Test func tenantID() {
+        let uri = "/2015-03-31/functions/function/invocations"
+        #expect(request(parse(uri))?.tenantID == nil)
+        #expect(request(parse(uri, [("x-amz-tenant-id", "blue team/1:a=b+c-d@e_f.g")]))?.tenantID == "blue team/1:a=b+c-d@e_f.g")
+        for bad in ["", "a;b", "é", String(repeating: "x", count: 257)] {
+            let e = error(parse(uri, [("X-Amz-Tenant-Id", bad)]))
+            #expect(e?.type == "InvalidParameterValueException", "\(bad)")
+            #expect(e?.message.contains("at 'tenantId' failed to satisfy constraint") == true)
+        }
+        #expect(request(parse(uri, [("X-Amz-Tenant-Id", String(repeating: "x", count: 256))]))?.tenantID?.count == 256)
+    }
+
+    @Test func tenancyCheck() {
+        #expect(ServiceError.checkTenancy(isolated: false, tenantID: nil) == nil)
+        #expect(ServiceError.checkTenancy(isolated: true, tenantID: "t") == nil)
+        #expect(ServiceError.checkTenancy(isolated: true, tenantID: nil)?.message.contains("Add a valid tenant ID") == true)
+        #expect(ServiceError.checkTenancy(isolated: false, tenantID: "t")?.message.contains("Remove the tenant ID") == true)
+        #expect(ServiceError.checkTenancy(isolated: false, tenantID: "t")?.status == 400)
+    }
 }

@@ -195,7 +195,7 @@ extension TelemetryHubTests {
         let dest = Destination()
         let h = hub(loop, dest)
         #expect(h.subscribe(api: .telemetry, identifier: Self.id, body: body(types: #"["platform"]"#)).status == 200)
-        h.initFailed(durationMs: 12, errorType: "Runtime.ExitError")   // flushes at once: no timeout wait
+        h.initFailed(durationMs: 12, status: .error(type: "Runtime.ExitError"))   // flushes at once: no timeout wait
         let initDone = try #require(dest.batches.last?.first { $0["type"] as? String == "platform.initRuntimeDone" }?["record"] as? [String: Any])
         #expect(initDone["status"] as? String == "error" && initDone["errorType"] as? String == "Runtime.ExitError")
 

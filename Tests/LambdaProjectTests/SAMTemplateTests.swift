@@ -208,3 +208,32 @@ private let twoFunctions = """
     #expect(t.warnings.contains { $0.contains("Remote: ContentUri is not a local folder") })
     #expect(t.warnings.contains { $0.contains("layer arn:aws:lambda:us-east-1:123456789012:layer:x:1 is not a local") })
 }
+
+@Test func declaredVariablesIncludeUnresolvedOnes() throws {
+    let t = try SAMTemplate.parse(yaml: twoFunctions, directory: "/project/sam", region: "eu-west-1")
+    let hello = try #require(t.function(named: "Hello"))
+    // BUCKET (!GetAtt) has no local value but is declared: `--env-vars` may set it, as with sam local invoke
+    #expect(hello.environment["BUCKET"] == nil)
+    #expect(hello.declaredVariables == ["SHARED", "STAGE", "GREETING", "COUNT", "TABLE", "LONG_FORM", "JOINED", "BUCKET"])
+    #expect(try #require(t.function(named: "Api")).declaredVariables == ["SHARED", "STAGE"])
+}
+
+@Test func tenancyConfig() throws {
+    let yaml = """
+        Resources:
+          Isolated:
+            Type: AWS::Serverless::Function
+            Properties: { Handler: h.handle, CodeUri: ., TenancyConfig: { TenantIsolationMode: PER_TENANT } }
+          Odd:
+            Type: AWS::Serverless::Function
+            Properties: { Handler: h.handle, CodeUri: ., TenancyConfig: { TenantIsolationMode: SHARED } }
+          Plain:
+            Type: AWS::Serverless::Function
+            Properties: { Handler: h.handle, CodeUri: . }
+        """
+    let t = try SAMTemplate.parse(yaml: yaml, directory: "/p", region: "us-east-1")
+    #expect(t.function(named: "Isolated")?.tenantIsolationMode == "PER_TENANT")
+    #expect(t.function(named: "Odd")?.tenantIsolationMode == nil)
+    #expect(t.function(named: "Plain")?.tenantIsolationMode == nil)
+    #expect(t.warnings.contains { $0.contains("Odd: TenancyConfig.TenantIsolationMode 'SHARED' is not PER_TENANT") })
+}

@@ -43,11 +43,17 @@ sub handle {
             client_context => $context->client_context,
             function_name  => $context->function_name,
             memory         => $context->memory_limit_in_mb,
+            tenant_id      => $context->tenant_id,
+            pid            => $$,
         };
     }
     if ($action eq 'sleep') {
         Time::HiRes::sleep($event->{seconds} // 1);
         return +{ slept => $event->{seconds} // 1, pid => $$, request_id => $context->aws_request_id };
+    }
+    if ($action eq 'allocate') {
+        my $x = 'a' x (($event->{mb} // 1) * 1024 * 1024);
+        return +{ allocated_mb => length($x) / 1024 / 1024, pid => $$ };
     }
     if ($action eq 'log') {
         print "log line $_\n" for 1 .. ($event->{lines} // 3);
