@@ -246,7 +246,10 @@ def test_extension_exit_error_resets_the_environment(serve, tmp_path):
     status, headers, doc = s.invoke({"action": "sleep", "seconds": 2})
     assert headers["x-amz-function-error"] == "Unhandled" and doc["errorType"] == "Extension.ExitError", doc
     assert "Extension.Broken" in doc["errorMessage"]
-    posted = [e for e in records(str(log)) if e["kind"] == "exit-error"]
+    # the extension hears its 202 when the caller hears the error: give it a moment to write down what it got
+    deadline = time.time() + 5
+    while not (posted := [e for e in records(str(log)) if e["kind"] == "exit-error"]) and time.time() < deadline:
+        time.sleep(0.05)
     assert posted and posted[0]["status"] == 202
     status, _, doc2 = s.invoke({})
     assert status == 200 and "pid" in doc2
