@@ -7,7 +7,7 @@ RIE := .cache/bin/aws-lambda-rie
 PORT ?= 9000
 SWIFT_RELEASE := swift build -c release --static-swift-stdlib
 
-.PHONY: all deps build release run serve test unit-test integration-test emulator-test docker-test sam-test packaging-test perl-test fuzz-test fuzz images bench bench-image install-perl-lib clean
+.PHONY: all deps build release run serve test unit-test integration-test emulator-test docker-test sam-test packaging-test layer layer-test perl-test fuzz-test fuzz images bench bench-image install-perl-lib clean
 
 all: release
 
@@ -30,7 +30,7 @@ run: release
 serve: release
 	@KEEP=1 scripts/run-example.sh examples/hello handler.handle $(PORT)
 
-test: unit-test perl-test integration-test emulator-test fuzz-test packaging-test docker-test sam-test
+test: unit-test perl-test integration-test emulator-test fuzz-test packaging-test layer-test docker-test sam-test
 
 unit-test: deps
 	swift build --build-tests
@@ -68,6 +68,21 @@ fuzz: deps
 # rootfs in /var/cache/perl-lambda, shared with docker-test).
 packaging-test: release
 	t/packaging/xs-libs.sh $(RELEASE)
+
+# The runtime layer for one architecture and perl: dist/perl-lambda-layer-$(ARCH)-perl$(PERL).zip (x86_64/5.36 from
+# this machine; x86_64/5.40 and arm64/5.40 built with Swift 6.0.3 in Debian trixie roots cached in
+# /var/cache/perl-lambda, see scripts/layer.sh and scripts/chroots.sh).
+ARCH ?= x86_64
+PERL ?= 5.36
+layer: release
+	scripts/layer.sh $(ARCH) $(PERL) $(RELEASE)
+
+# Every layer of LAYERS built, then served by the real RIE of its architecture (arm64 under qemu) from /opt of an
+# old-glibc Debian root without perl (needs root; the roots are cached in /var/cache/perl-lambda).
+LAYERS ?= x86_64/5.36 x86_64/5.40 arm64/5.40
+layer-test: release
+	@for l in $(LAYERS); do scripts/layer.sh $${l%/*} $${l#*/} $(RELEASE) || exit 1; done
+	t/layers/run.sh $(foreach l,$(LAYERS),dist/perl-lambda-layer-$(subst /,-perl,$(l)).zip)
 
 # Container images, zip and layer packages under a Docker engine the script starts (needs root and the
 # Debian mirror; caches a bookworm rootfs in /var/cache/perl-lambda).

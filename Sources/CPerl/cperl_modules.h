@@ -6,7 +6,7 @@
 typedef struct cperl_module {
     const char *name; ///< path as `require` sees it, e.g. "AWS/Lambda.pm"
     const char *source;
-    size_t len;
+    const char *end; ///< one past the last byte
 } cperl_module;
 
 const cperl_module *cperl_find_module(const char *name, size_t len);

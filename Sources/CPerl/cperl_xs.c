@@ -18,7 +18,7 @@ XS(xs_embedded) {
     STRLEN len;
     const char *name = SvPV(ST(0), len);
     const cperl_module *m = cperl_find_module(name, len);
-    ST(0) = m ? sv_2mortal(newSVpvn(m->source, m->len)) : &PL_sv_undef;
+    ST(0) = m ? sv_2mortal(newSVpvn(m->source, (STRLEN)(m->end - m->source))) : &PL_sv_undef;
     XSRETURN(1);
 }
 

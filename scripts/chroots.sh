@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The cached Debian roots the multi-architecture layers are built and tested with (under $CHROOT_CACHE,
+# default /var/cache/perl-lambda; each built when absent, reused when present; logs beside them):
+#   trixie-amd64       native Swift 6.0.3 (Debian's swiftlang), perl 5.40, gcc: builds the x86_64/5.40 bootstrap
+#                      and cross-compiles the arm64 ones (much faster than an emulated build)
+#   trixie-arm64       arm64 perl 5.40 (libperl-dev) + Debian's arm64 swiftlang (its aarch64 static Swift
+#                      runtime and swiftmodules): the cross sysroot, also the qemu-emulated root for `perl -V`
+#   bullseye-arm64     arm64 minbase (glibc 2.31, no perl): the old-glibc test root for arm64 layers
+# usage: scripts/chroots.sh NAME...        (prints each root's path when ready)
+#        source scripts/chroots.sh; chroot_run ROOT CMD...   (runs CMD in ROOT with proc/dev/sys, private mounts)
+set -uo pipefail
+CHROOT_CACHE=${CHROOT_CACHE:-/var/cache/perl-lambda}
+
+_mirror() {
+    local m
+    m=$(grep -hoE '^URIs: *http[^ ]*/debian/?$' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1 | sed 's/^URIs: *//')
+    [ -n "$m" ] || m=$(grep -hoE '^deb +http[^ ]*/debian/? ' /etc/apt/sources.list 2>/dev/null | head -1 | awk '{print $2}')
+    echo "${m:-http://deb.debian.org/debian}"
+}
+
+# qemu-user-static registers qemu-aarch64 with binfmt_misc (flag F: the interpreter is opened at registration,
+# so it works inside chroots that do not contain it).
+chroot_qemu() {
+    [ "$(uname -m)" = aarch64 ] && return 0
+    if [ ! -x /usr/bin/qemu-aarch64-static ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq qemu-user-static binfmt-support >/dev/null || return 1
+    fi
+    [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || return 1
+    [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || update-binfmts --enable qemu-aarch64 >/dev/null 2>&1
+    [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || {
+        echo "qemu-aarch64 is not registered with binfmt_misc" >&2; return 1; }
+}
+
+# chroot_run ROOT CMD...: in a private mount namespace (the mounts vanish with it), with /proc, /dev, /sys, a
+# tmpfs /tmp and the host's resolv.conf; CHROOT_BINDS="DIR:PATH ..." also binds each DIR at PATH in ROOT.
+chroot_run() {
+    local root=$1 b; shift
+    cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
+    for b in ${CHROOT_BINDS:-}; do mkdir -p "$root/${b#*:}"; done
+    CHROOT_BINDS=${CHROOT_BINDS:-} unshare -m --propagation private sh -c '
+        r=$1; shift
+        for b in $CHROOT_BINDS; do mount --bind "${b%%:*}" "$r/${b#*:}" || exit 97; done
+        mount -t proc proc "$r/proc" && mount --rbind /dev "$r/dev" && mount --rbind /sys "$r/sys" \
+            && mount -t tmpfs tmpfs "$r/tmp" || exit 97
+        exec chroot "$r" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+            HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"' sh "$root" "$@"
+}
+
+# _root NAME SUITE ARCH PACKAGES...: debootstrap (step 1) then apt-get install (step 2), each marked done; prints
+# the root's path.
+_root() {
+    local name=$1 suite=$2 arch=$3; shift 3
+    local root=$CHROOT_CACHE/$name log=$CHROOT_CACHE/$name.log t0
+    mkdir -p "$CHROOT_CACHE"
+    # ready when installed with this very package list (a changed list installs the difference)
+    [ "$(cat "$root/.perl-lambda-ready" 2>/dev/null)" = "$*" ] && { echo "$root"; return 0; }
+    [ "$arch" = arm64 ] && { chroot_qemu || return 1; }
+    if [ ! -e "$root/.debootstrap-done" ]; then
+        command -v debootstrap >/dev/null || apt-get -o DPkg::Lock::Timeout=600 install -y -qq debootstrap >/dev/null
+        echo "# debootstrap --arch=$arch $suite into $root (log $log)" >&2
+        t0=$SECONDS
+        rm -rf "$root"
+        debootstrap --arch="$arch" --variant=minbase "$suite" "$root" "$(_mirror)" >"$log" 2>&1 \
+            || { tail -5 "$log" >&2; return 1; }
+        # no docs, manuals or locales: keeps the cached roots small
+        cat >"$root/etc/dpkg/dpkg.cfg.d/perl-lambda-slim" <<'CFG'
+path-exclude /usr/share/doc/*
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+CFG
+        touch "$root/.debootstrap-done"
+        echo "# debootstrap $name: $((SECONDS - t0)) s" | tee -a "$log" >&2
+    fi
+    if [ $# -gt 0 ]; then
+        echo "# apt-get install $* in $name (log $log)" >&2
+        t0=$SECONDS
+        chroot_run "$root" sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" && apt-get clean' \
+            sh "$@" >>"$log" 2>&1 || { tail -5 "$log" >&2; return 1; }
+        echo "# apt-get install $name: $((SECONDS - t0)) s" | tee -a "$log" >&2
+    fi
+    echo "$*" >"$root/.perl-lambda-ready"
+    echo "$root"
+}
+
+chroot_ensure() {
+    case $1 in
+        trixie-amd64) _root trixie-amd64 trixie amd64 swiftlang libperl-dev gcc g++ libc6-dev libstdc++-14-dev \
+            ca-certificates git zip unzip ;;
+        trixie-arm64) _root trixie-arm64 trixie arm64 swiftlang libperl-dev libc6-dev libstdc++-14-dev libgcc-14-dev ;;
+        bullseye-arm64) _root bullseye-arm64 bullseye arm64 ;;
+        *) echo "unknown root $1 (trixie-amd64, trixie-arm64, bullseye-arm64)" >&2; return 2 ;;
+    esac
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    rc=0
+    for n in "$@"; do chroot_ensure "$n" || rc=1; done
+    exit $rc
+fi

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Builds the runtime layer for one architecture and perl: dist/perl-lambda-layer-<arch>-perl<ver>.zip
+# (`make layer ARCH=x86_64|arm64 PERL=5.36|5.40`). Each layer is `perl-lambda package --layer` run where the
+# target's files are, so it bundles that root's loader, glibc, libperl and core modules:
+#   x86_64 5.36  this machine (Debian bookworm's perl 5.36), the release build in BIN_DIR
+#   x86_64 5.40  the cached trixie-amd64 root (scripts/chroots.sh): its Swift 6.0.3 builds the bootstrap natively
+#   arm64  5.40  cross-compiled in trixie-amd64 for aarch64 against the trixie-arm64 root (the sysroot: arm64
+#                glibc, libperl 5.40 and Debian's aarch64 Swift runtime), then packaged inside trixie-arm64
+# perl-lambda itself (an x86_64 binary) runs inside the roots: natively in trixie-amd64, and in trixie-arm64
+# through this machine's own loader and libraries copied beside it (the perl and ldconfig it asks are the root's
+# arm64 ones, run by qemu through binfmt_misc).
+# usage: scripts/layer.sh ARCH PERL [BIN_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+arch=${1:?usage: scripts/layer.sh ARCH PERL [BIN_DIR]} perl=${2:?usage: scripts/layer.sh ARCH PERL [BIN_DIR]}
+bin=$(cd "${3:-.build/release}" && pwd)
+source scripts/chroots.sh
+out=dist/perl-lambda-layer-$arch-perl$perl.zip
+mkdir -p dist
+t0=$SECONDS
+[ -x "$bin/perl-lambda" ] || { echo "no $bin/perl-lambda: make release first" >&2; exit 1; }
+
+# sources ROOT: the working tree's files (tracked and new, not ignored) at ROOT/build/src, for the root's Swift
+# (tar keeps their times, so the build there stays incremental)
+sources() {
+    local dst=$1/build/src
+    rm -rf "$dst"; mkdir -p "$dst"
+    git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -C "$dst" -xf -
+}
+
+# host_cli ROOT: perl-lambda with this machine's loader and libraries at ROOT/build/host (runs in any root)
+host_cli() {
+    local dst=$1/build/host lib
+    rm -rf "$dst"; mkdir -p "$dst"
+    cp "$bin/perl-lambda" "$dst/"
+    for lib in $(ldd "$bin/perl-lambda" | grep -o '/[^ ]*'); do cp -L "$lib" "$dst/"; done
+    cat >"$dst/run" <<'SH'
+#!/bin/sh
+d=/build/host
+exec "$d"/ld-linux-x86-64.so.2 --library-path "$d" "$d/perl-lambda" "$@"
+SH
+    chmod +x "$dst/run"
+}
+
+# perl_version ROOT: the root's perl (5.40 …)
+perl_version() { chroot_run "$1" perl -e 'printf "%vd", $^V' | cut -d. -f1,2; }
+
+case $arch/$perl in
+    x86_64/5.36)
+        have=$(perl -e 'printf "%vd", $^V' | cut -d. -f1,2)
+        [ "$have" = 5.36 ] || { echo "this machine's perl is $have, not 5.36 (x86_64/5.36 is built on Debian bookworm)" >&2; exit 1; }
+        "$bin/perl-lambda" package --layer --bootstrap "$bin/bootstrap" -o "$out"
+        ;;
+    x86_64/5.40)
+        root=$(chroot_ensure trixie-amd64)
+        [ "$(perl_version "$root")" = 5.40 ] || { echo "$root has no perl 5.40" >&2; exit 1; }
+        sources "$root"; host_cli "$root"
+        echo "# swift build (Swift 6.0.3, trixie-amd64) → $root/build/x86_64"
+        t1=$SECONDS
+        chroot_run "$root" sh -c 'cd /build/src && swift build -c release --static-swift-stdlib --product bootstrap \
+            --scratch-path /build/x86_64' 2>&1 | grep -v '^\[' || true
+        echo "# build: $((SECONDS - t1)) s"
+        [ -x "$root/build/x86_64/release/bootstrap" ] || { echo "the x86_64 bootstrap did not build" >&2; exit 1; }
+        chroot_run "$root" /build/host/run package --layer --bootstrap /build/x86_64/release/bootstrap -o /build/layer.zip
+        mv "$root/build/layer.zip" "$out"
+        ;;
+    arm64/5.40)
+        root=$(chroot_ensure trixie-amd64)
+        sysroot=$(chroot_ensure trixie-arm64)
+        [ "$(perl_version "$sysroot")" = 5.40 ] || { echo "$sysroot has no perl 5.40" >&2; exit 1; }
+        sources "$root"; host_cli "$sysroot"
+        mkdir -p "$root/sysroot"
+        echo "# swift build --triple aarch64-unknown-linux-gnu (Swift 6.0.3, trixie-amd64, sysroot trixie-arm64)"
+        t1=$SECONDS
+        CHROOT_BINDS="$sysroot:/sysroot" chroot_run "$root" sh -c 'cd /build/src && PERL_CORE_DIR=/sysroot/usr/lib/aarch64-linux-gnu/perl/5.40/CORE \
+            swift build -c release --static-swift-stdlib --product bootstrap --scratch-path /build/arm64 \
+            --triple aarch64-unknown-linux-gnu --sdk /sysroot --toolchain /usr \
+            -Xswiftc -resource-dir -Xswiftc /sysroot/usr/lib/swift -Xswiftc -use-ld=lld \
+            -Xcc --sysroot=/sysroot -Xlinker -L/sysroot/usr/lib/aarch64-linux-gnu' 2>&1 | grep -v '^\[' || true
+        echo "# build: $((SECONDS - t1)) s"
+        [ -x "$root/build/arm64/release/bootstrap" ] || { echo "the arm64 bootstrap did not build" >&2; exit 1; }
+        mkdir -p "$sysroot/build/arm64"
+        cp "$root/build/arm64/release/bootstrap" "$sysroot/build/arm64/bootstrap"
+        chroot_run "$sysroot" /build/host/run package --layer --bootstrap /build/arm64/bootstrap -o /build/layer.zip
+        mv "$sysroot/build/layer.zip" "$out"
+        ;;
+    arm64/5.36)
+        echo "arm64/5.36 is not built: Debian has no Swift before trixie (perl 5.40), and trixie's aarch64 Swift runtime" >&2
+        echo "needs a newer glibc than bookworm's (perl 5.36). Pick arm64/5.40 or x86_64/5.36." >&2
+        exit 1 ;;
+    *)
+        echo "unknown layer $arch/$perl: ARCH is x86_64 or arm64, PERL 5.36 or 5.40" >&2; exit 2 ;;
+esac
+echo "# $out: $(du -h "$out" | cut -f1), $((SECONDS - t0)) s"
