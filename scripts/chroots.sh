@@ -53,7 +53,7 @@ _root() {
     local root=$CHROOT_CACHE/$name log=$CHROOT_CACHE/$name.log t0
     mkdir -p "$CHROOT_CACHE"
     # ready when installed with this very package list (a changed list installs the difference)
-    [ "$(cat "$root/.perl-lambda-ready" 2>/dev/null)" = "$*" ] && { echo "$root"; return 0; }
+    [ -e "$root/.perl-lambda-ready" ] && [ "$(cat "$root/.perl-lambda-ready")" = "$*" ] && { echo "$root"; return 0; }
     [ "$arch" = arm64 ] && { chroot_qemu || return 1; }
     if [ ! -e "$root/.debootstrap-done" ]; then
         command -v debootstrap >/dev/null || apt-get -o DPkg::Lock::Timeout=600 install -y -qq debootstrap >/dev/null
@@ -85,9 +85,9 @@ CFG
 
 chroot_ensure() {
     case $1 in
-        trixie-amd64) _root trixie-amd64 trixie amd64 swiftlang libperl-dev gcc g++ libc6-dev libstdc++-14-dev \
-            ca-certificates git zip unzip ;;
-        trixie-arm64) _root trixie-arm64 trixie arm64 swiftlang libperl-dev libc6-dev libstdc++-14-dev libgcc-14-dev ;;
+        trixie-amd64) _root trixie-amd64 trixie amd64 swiftlang libperl-dev gcc libc6-dev libstdc++-14-dev ;;
+        trixie-arm64) _root trixie-arm64 trixie arm64 swiftlang libperl-dev libc6-dev libstdc++-14-dev libgcc-14-dev \
+            binutils ;;
         bullseye-arm64) _root bullseye-arm64 bullseye arm64 ;;
         *) echo "unknown root $1 (trixie-amd64, trixie-arm64, bullseye-arm64)" >&2; return 2 ;;
     esac

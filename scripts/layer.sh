@@ -74,8 +74,9 @@ case $arch/$perl in
         t1=$SECONDS
         CHROOT_BINDS="$sysroot:/sysroot" chroot_run "$root" sh -c 'cd /build/src && PERL_CORE_DIR=/sysroot/usr/lib/aarch64-linux-gnu/perl/5.40/CORE \
             swift build -c release --static-swift-stdlib --product bootstrap --scratch-path /build/arm64 \
-            --triple aarch64-unknown-linux-gnu --sdk /sysroot --toolchain /usr \
-            -Xswiftc -resource-dir -Xswiftc /sysroot/usr/lib/swift -Xswiftc -use-ld=lld \
+            --triple aarch64-unknown-linux-gnu --sdk /sysroot \
+            -Xswiftc -sdk -Xswiftc /sysroot -Xswiftc -resource-dir -Xswiftc /sysroot/usr/libexec/swift/lib/swift_static \
+            -Xswiftc -use-ld=lld \
             -Xcc --sysroot=/sysroot -Xlinker -L/sysroot/usr/lib/aarch64-linux-gnu' 2>&1 | grep -v '^\[' || true
         echo "# build: $((SECONDS - t1)) s"
         [ -x "$root/build/arm64/release/bootstrap" ] || { echo "the arm64 bootstrap did not build" >&2; exit 1; }
