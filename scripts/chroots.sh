@@ -4,7 +4,8 @@
 #   trixie-amd64       native Swift 6.0.3 (Debian's swiftlang), perl 5.40, gcc: builds the x86_64/5.40 bootstrap
 #                      and cross-compiles the arm64 ones (much faster than an emulated build)
 #   trixie-arm64       arm64 perl 5.40 (libperl-dev) + Debian's arm64 swiftlang (its aarch64 static Swift
-#                      runtime and swiftmodules): the cross sysroot, also the qemu-emulated root for `perl -V`
+#                      runtime and swiftmodules), unpacked rather than installed: the cross sysroot, and the root
+#                      the arm64 layer is packaged in (its perl, ldconfig and strip run under qemu)
 #   bullseye-arm64     arm64 minbase (glibc 2.31, no perl): the old-glibc test root for arm64 layers
 # usage: scripts/chroots.sh NAME...        (prints each root's path when ready)
 #        source scripts/chroots.sh; chroot_run ROOT CMD...   (runs CMD in ROOT with proc/dev/sys, private mounts)
@@ -83,11 +84,49 @@ CFG
     echo "$root"
 }
 
+# _unpacked NAME ARCH PACKAGES...: a sysroot without emulation. The trixie-amd64 root's apt, told the
+# architecture is ARCH and nothing is installed, downloads PACKAGES and their dependencies; each .deb is unpacked
+# (no maintainer scripts run), then ldconfig (under qemu) writes the ld.so cache. Measured: 2.5 min instead of
+# 12 min for debootstrap + apt-get install under qemu-user. Prints the root's path.
+_unpacked() {
+    local name=$1 arch=$2; shift 2
+    local root=$CHROOT_CACHE/$name log=$CHROOT_CACHE/$name.log host t0 want
+    want="unpacked: $*"
+    [ -e "$root/.perl-lambda-ready" ] && [ "$(cat "$root/.perl-lambda-ready")" = "$want" ] && { echo "$root"; return 0; }
+    host=$(chroot_ensure trixie-amd64) || return 1
+    [ "$arch" = arm64 ] && { chroot_qemu || return 1; }
+    echo "# $name: $arch packages unpacked into $root (log $log)" >&2
+    t0=$SECONDS
+    rm -rf "$root"
+    # merged /usr, as trixie's own roots are
+    mkdir -p "$root"/usr/{bin,sbin,lib} "$root"/{etc,tmp,proc,dev,sys,root}
+    ln -s usr/bin "$root/bin"; ln -s usr/sbin "$root/sbin"; ln -s usr/lib "$root/lib"
+    CHROOT_BINDS="$root:/target" chroot_run "$host" sh -c '
+        set -e
+        a=$1; shift
+        d=/var/cache/perl-lambda-$a
+        mkdir -p "$d/lists/partial" "$d/archives/partial"
+        : >"$d/status"
+        printf "%s\n" "APT::Architecture \"$a\";" "APT::Architectures { \"$a\"; };" "Dir::State::status \"$d/status\";" \
+            "Dir::State::Lists \"$d/lists\";" "Dir::Cache \"$d\";" "Dir::Cache::archives \"$d/archives\";" >"$d/apt.conf"
+        export APT_CONFIG=$d/apt.conf
+        apt-get update -qq
+        apt-get install -y -qq --download-only --no-install-recommends "$@"
+        for deb in "$d"/archives/*.deb; do
+            dpkg-deb --fsys-tarfile "$deb" | tar -x --keep-directory-symlink -C /target
+        done
+        rm -f "$d"/archives/*.deb' sh "$arch" "$@" >"$log" 2>&1 || { tail -5 "$log" >&2; return 1; }
+    chroot_run "$root" /usr/sbin/ldconfig >>"$log" 2>&1 || { tail -5 "$log" >&2; return 1; }
+    echo "$want" >"$root/.perl-lambda-ready"
+    echo "# $name: $((SECONDS - t0)) s" | tee -a "$log" >&2
+    echo "$root"
+}
+
 chroot_ensure() {
     case $1 in
         trixie-amd64) _root trixie-amd64 trixie amd64 swiftlang libperl-dev gcc libc6-dev libstdc++-14-dev ;;
-        trixie-arm64) _root trixie-arm64 trixie arm64 swiftlang libperl-dev libc6-dev libstdc++-14-dev libgcc-14-dev \
-            binutils ;;
+        trixie-arm64) _unpacked trixie-arm64 arm64 swiftlang libperl-dev perl libc6-dev libstdc++-14-dev libgcc-14-dev \
+            binutils libc-bin coreutils dash ;;
         bullseye-arm64) _root bullseye-arm64 bullseye arm64 ;;
         *) echo "unknown root $1 (trixie-amd64, trixie-arm64, bullseye-arm64)" >&2; return 2 ;;
     esac
