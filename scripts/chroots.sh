@@ -6,6 +6,7 @@
 #   trixie-arm64       arm64 perl 5.40 (libperl-dev) + Debian's arm64 swiftlang (its aarch64 static Swift
 #                      runtime and swiftmodules), unpacked rather than installed: the cross sysroot, and the root
 #                      the arm64 layer is packaged in (its perl, ldconfig and strip run under qemu)
+#   bookworm-arm64     arm64 perl 5.36 (libperl-dev), unpacked: the sysroot of the arm64/perl 5.36 layer
 #   bullseye-arm64     arm64 minbase (glibc 2.31, no perl): the old-glibc test root for arm64 layers
 # usage: scripts/chroots.sh NAME...        (prints each root's path when ready)
 #        source scripts/chroots.sh; chroot_run ROOT CMD...   (runs CMD in ROOT with proc/dev/sys, private mounts)
@@ -84,14 +85,15 @@ CFG
     echo "$root"
 }
 
-# _unpacked NAME ARCH PACKAGES...: a sysroot without emulation. The trixie-amd64 root's apt, told the
-# architecture is ARCH and nothing is installed, downloads PACKAGES and their dependencies; each .deb is unpacked
+# _unpacked NAME SUITE ARCH PACKAGES...: a sysroot without emulation. The trixie-amd64 root's apt, told the
+# suite is SUITE, the architecture ARCH and nothing is installed, downloads PACKAGES and their dependencies; each
+# .deb is unpacked
 # (no maintainer scripts run), then ldconfig (under qemu) writes the ld.so cache. Measured: 2.5 min instead of
 # 12 min for debootstrap + apt-get install under qemu-user. Prints the root's path.
 _unpacked() {
-    local name=$1 arch=$2; shift 2
+    local name=$1 suite=$2 arch=$3; shift 3
     local root=$CHROOT_CACHE/$name log=$CHROOT_CACHE/$name.log host t0 want
-    want="unpacked: $*"
+    want="unpacked, relative links: $*"
     [ -e "$root/.perl-lambda-ready" ] && [ "$(cat "$root/.perl-lambda-ready")" = "$want" ] && { echo "$root"; return 0; }
     host=$(chroot_ensure trixie-amd64) || return 1
     [ "$arch" = arm64 ] && { chroot_qemu || return 1; }
@@ -103,19 +105,26 @@ _unpacked() {
     ln -s usr/bin "$root/bin"; ln -s usr/sbin "$root/sbin"; ln -s usr/lib "$root/lib"
     CHROOT_BINDS="$root:/target" chroot_run "$host" sh -c '
         set -e
-        a=$1; shift
-        d=/var/cache/perl-lambda-$a
+        suite=$1 a=$2 mirror=$3; shift 3
+        d=/var/cache/perl-lambda-$suite-$a
         mkdir -p "$d/lists/partial" "$d/archives/partial"
         : >"$d/status"
+        echo "deb $mirror $suite main" >"$d/sources.list"
         printf "%s\n" "APT::Architecture \"$a\";" "APT::Architectures { \"$a\"; };" "Dir::State::status \"$d/status\";" \
-            "Dir::State::Lists \"$d/lists\";" "Dir::Cache \"$d\";" "Dir::Cache::archives \"$d/archives\";" >"$d/apt.conf"
+            "Dir::State::Lists \"$d/lists\";" "Dir::Cache \"$d\";" "Dir::Cache::archives \"$d/archives\";" \
+            "Dir::Etc::sourcelist \"$d/sources.list\";" "Dir::Etc::sourceparts \"-\";" >"$d/apt.conf"
         export APT_CONFIG=$d/apt.conf
         apt-get update -qq
         apt-get install -y -qq --download-only --no-install-recommends "$@"
         for deb in "$d"/archives/*.deb; do
             dpkg-deb --fsys-tarfile "$deb" | tar -x --keep-directory-symlink -C /target
         done
-        rm -f "$d"/archives/*.deb' sh "$arch" "$@" >"$log" 2>&1 || { tail -5 "$log" >&2; return 1; }
+        rm -f "$d"/archives/*.deb' sh "$suite" "$arch" "$(_mirror)" "$@" >"$log" 2>&1 || { tail -5 "$log" >&2; return 1; }
+    # absolute symlinks (libm.so -> /lib/…/libm.so.6) made relative, so they resolve inside the root wherever it
+    # is mounted (a linker given --sysroot otherwise falls back to libm.a)
+    find "$root" -type l -lname '/*' | while read -r l; do
+        ln -sfn "$(realpath -m --relative-to="$(dirname "$l")" "$root$(readlink "$l")")" "$l"
+    done
     chroot_run "$root" /usr/sbin/ldconfig >>"$log" 2>&1 || { tail -5 "$log" >&2; return 1; }
     echo "$want" >"$root/.perl-lambda-ready"
     echo "# $name: $((SECONDS - t0)) s" | tee -a "$log" >&2
@@ -125,10 +134,13 @@ _unpacked() {
 chroot_ensure() {
     case $1 in
         trixie-amd64) _root trixie-amd64 trixie amd64 swiftlang libperl-dev gcc libc6-dev libstdc++-14-dev ;;
-        trixie-arm64) _unpacked trixie-arm64 arm64 swiftlang libperl-dev perl libc6-dev libstdc++-14-dev libgcc-14-dev \
+        trixie-arm64) _unpacked trixie-arm64 trixie arm64 swiftlang libperl-dev perl libc6-dev libstdc++-14-dev libgcc-14-dev \
             binutils libc-bin coreutils dash ;;
+        # perl 5.36 for arm64; the Swift runtime comes from trixie-arm64
+        bookworm-arm64) _unpacked bookworm-arm64 bookworm arm64 libperl-dev perl libc6-dev libstdc++-12-dev \
+            libgcc-12-dev binutils libc-bin coreutils dash ;;
         bullseye-arm64) _root bullseye-arm64 bullseye arm64 ;;
-        *) echo "unknown root $1 (trixie-amd64, trixie-arm64, bullseye-arm64)" >&2; return 2 ;;
+        *) echo "unknown root $1 (trixie-amd64, trixie-arm64, bookworm-arm64, bullseye-arm64)" >&2; return 2 ;;
     esac
 }
 

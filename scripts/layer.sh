@@ -6,6 +6,8 @@
 #   x86_64 5.40  the cached trixie-amd64 root (scripts/chroots.sh): its Swift 6.0.3 builds the bootstrap natively
 #   arm64  5.40  cross-compiled in trixie-amd64 for aarch64 against the trixie-arm64 root (the sysroot: arm64
 #                glibc, libperl 5.40 and Debian's aarch64 Swift runtime), then packaged inside trixie-arm64
+#   arm64  5.36  the same against the bookworm-arm64 root (glibc 2.36, perl 5.36), with trixie-arm64's Swift
+#                runtime (and Sources/CProcess/isoc23.c for the glibc 2.38 symbols it calls)
 # perl-lambda itself (an x86_64 binary) runs inside the roots: natively in trixie-amd64, and in trixie-arm64
 # through this machine's own loader and libraries copied beside it (the perl and ldconfig it asks are the root's
 # arm64 ones, run by qemu through binfmt_misc).
@@ -64,31 +66,38 @@ case $arch/$perl in
         chroot_run "$root" /build/host/run package --layer --bootstrap /build/x86_64/release/bootstrap -o /build/layer.zip
         mv "$root/build/layer.zip" "$out"
         ;;
-    arm64/5.40)
+    arm64/5.40|arm64/5.36)
         root=$(chroot_ensure trixie-amd64)
-        sysroot=$(chroot_ensure trixie-arm64)
-        [ "$(perl_version "$sysroot")" = 5.40 ] || { echo "$sysroot has no perl 5.40" >&2; exit 1; }
+        swiftsdk=$(chroot_ensure trixie-arm64)
+        extra=
+        if [ "$perl" = 5.40 ]; then
+            sysroot=$swiftsdk
+        else
+            # bookworm's perl 5.36 and glibc 2.36; trixie's aarch64 Swift runtime needs the C23 strtol shims
+            sysroot=$(chroot_ensure bookworm-arm64)
+            extra="-Xcc -DPERL_LAMBDA_ISOC23_SHIMS"
+        fi
+        [ "$(perl_version "$sysroot")" = "$perl" ] || { echo "$sysroot has no perl $perl" >&2; exit 1; }
         sources "$root"; host_cli "$sysroot"
-        mkdir -p "$root/sysroot"
-        echo "# swift build --triple aarch64-unknown-linux-gnu (Swift 6.0.3, trixie-amd64, sysroot trixie-arm64)"
+        echo "# swift build --triple aarch64-unknown-linux-gnu (Swift 6.0.3, trixie-amd64, sysroot $sysroot)"
         t1=$SECONDS
-        CHROOT_BINDS="$sysroot:/sysroot" chroot_run "$root" sh -c 'cd /build/src && PERL_CORE_DIR=/sysroot/usr/lib/aarch64-linux-gnu/perl/5.40/CORE \
-            swift build -c release --static-swift-stdlib --product bootstrap --scratch-path /build/arm64 \
-            --triple aarch64-unknown-linux-gnu --sdk /sysroot \
-            -Xswiftc -sdk -Xswiftc /sysroot -Xswiftc -resource-dir -Xswiftc /sysroot/usr/libexec/swift/lib/swift_static \
-            -Xswiftc -use-ld=lld \
-            -Xcc --sysroot=/sysroot -Xlinker -L/sysroot/usr/lib/aarch64-linux-gnu' 2>&1 | grep -v '^\[' || true
+        # -sdk: where the Glibc module's headers are; -resource-dir: the aarch64 swiftmodules and static runtime
+        # (swift_static, where -static-stdlib looks for static-stdlib-args.lnk); lld links any architecture
+        CHROOT_BINDS="$sysroot:/sysroot $swiftsdk:/swiftsdk" chroot_run "$root" sh -c 'cd /build/src && \
+            PERL_CORE_DIR=/sysroot/usr/lib/aarch64-linux-gnu/perl/$1/CORE \
+            swift build -c release --static-swift-stdlib --product bootstrap --scratch-path /build/arm64-perl$1 \
+            --triple aarch64-unknown-linux-gnu --sdk /sysroot -Xswiftc -sdk -Xswiftc /sysroot \
+            -Xswiftc -resource-dir -Xswiftc /swiftsdk/usr/libexec/swift/lib/swift_static -Xswiftc -use-ld=lld \
+            -Xcc --sysroot=/sysroot -Xlinker -L/sysroot/usr/lib/aarch64-linux-gnu $2' sh "$perl" "$extra" 2>&1 \
+            | grep -v -e '^\[' -e SDKSettings.json || true
         echo "# build: $((SECONDS - t1)) s"
-        [ -x "$root/build/arm64/release/bootstrap" ] || { echo "the arm64 bootstrap did not build" >&2; exit 1; }
+        built=$root/build/arm64-perl$perl/release/bootstrap
+        [ -x "$built" ] || { echo "the arm64 bootstrap did not build" >&2; exit 1; }
         mkdir -p "$sysroot/build/arm64"
-        cp "$root/build/arm64/release/bootstrap" "$sysroot/build/arm64/bootstrap"
+        cp "$built" "$sysroot/build/arm64/bootstrap"
         chroot_run "$sysroot" /build/host/run package --layer --bootstrap /build/arm64/bootstrap -o /build/layer.zip
         mv "$sysroot/build/layer.zip" "$out"
         ;;
-    arm64/5.36)
-        echo "arm64/5.36 is not built: Debian has no Swift before trixie (perl 5.40), and trixie's aarch64 Swift runtime" >&2
-        echo "needs a newer glibc than bookworm's (perl 5.36). Pick arm64/5.40 or x86_64/5.36." >&2
-        exit 1 ;;
     *)
         echo "unknown layer $arch/$perl: ARCH is x86_64 or arm64, PERL 5.36 or 5.40" >&2; exit 2 ;;
 esac
