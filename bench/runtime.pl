@@ -2,9 +2,11 @@
 # Runtime benchmarks for `bootstrap`, reported as ratios against baselines measured in the same run:
 #   cold start (spawn → first GET /next) vs `perl -e1` and `perl -MJSON::XS -MHTTP::Tiny -e1`
 #     (and AWS::Lambda's own bootstrap when its source is at hand),
-#   warm invokes/s under the real AWS RIE vs a raw-socket no-op runtime,
+#   warm invokes/s under the real AWS RIE vs a raw-socket no-op runtime (and AWS::Lambda's bootstrap),
 #   RSS of the bootstrap after 1,000 and after N invokes (BENCH_INVOKES, default 100,000).
 # usage: perl bench/runtime.pl   (from the repo root, after `make release`)
+# PERL_LAMBDA_BOOTSTRAP, PERL_LAMBDA_RIE and AWS_LAMBDA_LIB (AWS::Lambda's lib/) override the defaults: bench/arm64.sh
+# runs this script inside the arm64 root under qemu with the arm64 bootstrap and RIE.
 use strict;
 use warnings;
 use Time::HiRes qw(time sleep);
@@ -15,7 +17,7 @@ use Cwd qw(abs_path);
 
 my $root      = abs_path('.');
 my $bootstrap = $ENV{PERL_LAMBDA_BOOTSTRAP} // "$root/.build/release/bootstrap";
-my $rie       = "$root/.cache/bin/aws-lambda-rie";
+my $rie       = $ENV{PERL_LAMBDA_RIE} // "$root/.cache/bin/aws-lambda-rie";
 my $hello     = "$root/examples/hello";
 my $runs      = $ENV{BENCH_COLD_RUNS} // 40;
 my $warm_n    = $ENV{BENCH_WARM} // 2000;
@@ -72,13 +74,17 @@ printf "  %-46s %s\n", 'perl -e1', ms($perl_e1);
 printf "  %-46s %s\n", 'perl -MJSON::XS -MHTTP::Tiny -e1', ms($perl_mods);
 printf "  %-46s %s   (%.2fx perl -e1, %.2fx perl+modules; target <= 10 ms)\n",
     'bootstrap, hello handler, spawn -> GET /next', ms($ours), $ours / $perl_e1, $ours / $perl_mods;
+# AWS::Lambda's lib/: AWS_LAMBDA_LIB, or its git mirror's on the development machines
+my $theirs_lib = $ENV{AWS_LAMBDA_LIB};
 my $mirror = '/work/.mirror/shogo82148+p5-aws-lambda/repo';
-if (-d $mirror) {
+if (!defined $theirs_lib && -d $mirror) {
     my $dir = tempdir(CLEANUP => 1);
     system("git -C $mirror archive HEAD lib | tar -x -C $dir") == 0 or die;
-    my $theirs = eval {
-        spawn_to_next(\%hello_env, $^X, "-I$dir/lib", '-MAWS::Lambda::Bootstrap', '-e', 'bootstrap(@ARGV)', 'handler.handle')
-    };
+    $theirs_lib = "$dir/lib";
+}
+my @theirs_cmd = defined $theirs_lib ? ($^X, "-I$theirs_lib", '-MAWS::Lambda::Bootstrap', '-e', 'bootstrap(@ARGV)', 'handler.handle') : ();
+if (@theirs_cmd) {
+    my $theirs = eval { spawn_to_next(\%hello_env, @theirs_cmd) };
     printf "  %-46s %s   (ours is %.1fx faster)\n", 'AWS::Lambda bootstrap, same handler', ms($theirs), $theirs / $ours
         if defined $theirs;
 }
@@ -147,7 +153,9 @@ package InvokeClient {
 
 sub rss_kb {
     my ($rie_pid) = @_;
-    my ($child) = split /\s+/, `pgrep -P $rie_pid`;
+    # the RIE's child, from /proc (no pgrep in the minimal roots bench/arm64.sh uses)
+    my $ppid = sub { open my $st, '<', "/proc/$_[0]/stat" or return -1; (split ' ', scalar <$st>)[3] };
+    my ($child) = grep { $ppid->($_) == $rie_pid } map { m{/(\d+)$} ? $1 : () } glob '/proc/[0-9]*';
     return undef unless $child;
     open my $fh, '<', "/proc/$child/status" or return undef;
     while (<$fh>) { return $1 if /^VmRSS:\s+(\d+)/ }
@@ -160,22 +168,29 @@ my $rounds = $ENV{BENCH_ROUNDS} // 5;
 print "== warm invokes, sequential, through the real AWS RIE (best of $rounds alternating rounds of $warm_n) ==\n";
 my ($floor_client, $floor_pid) = start_rie([$^X, "$root/bench/noop-runtime.pl"]);
 my ($ours_client, $ours_pid) = start_rie([$bootstrap, 'handler.handle']);
+my ($theirs_client, $theirs_pid) = @theirs_cmd ? start_rie(\@theirs_cmd) : ();
 invokes_per_second($floor_client, undef, 1000);
 invokes_per_second($ours_client, undef, 1000);
+invokes_per_second($theirs_client, undef, 1000) if $theirs_client;
 my $rss1k = rss_kb($ours_pid);
-my ($floor, $warm) = (0, 0);
+my ($floor, $warm, $theirs_warm) = (0, 0, 0);
 for (1 .. $rounds) {
     my $f = invokes_per_second($floor_client, undef, $warm_n);
     my $w = invokes_per_second($ours_client, undef, $warm_n);
+    my $t = $theirs_client ? invokes_per_second($theirs_client, undef, $warm_n) : 0;
     $floor = $f if $f > $floor;
     $warm = $w if $w > $warm;
+    $theirs_warm = $t if $t > $theirs_warm;
 }
+stop_rie($theirs_pid) if $theirs_pid;
 my $done = 1000 + $rounds * $warm_n;
 invokes_per_second($ours_client, undef, $long_n - $done) if $long_n > $done;
 my $rssN = rss_kb($ours_pid);
 stop_rie($_) for $floor_pid, $ours_pid;
 printf "  %-46s %8.0f /s\n", 'raw-socket no-op runtime (floor)', $floor;
 printf "  %-46s %8.0f /s   (%.2fx of the floor; target >= 0.9x)\n", 'bootstrap + hello handler', $warm, $warm / $floor;
+printf "  %-46s %8.0f /s   (ours is %.2fx as fast)\n", 'AWS::Lambda bootstrap + hello handler', $theirs_warm, $warm / $theirs_warm
+    if $theirs_warm;
 print "== memory ==\n";
 printf "  %-46s %s\n", 'bootstrap RSS after ~1,000 invokes', defined $rss1k ? "$rss1k kB" : 'n/a';
 printf "  %-46s %s   (growth %+d kB; must stay flat)\n", 'bootstrap RSS after ' . ($long_n > $done ? $long_n : $done) . ' invokes',

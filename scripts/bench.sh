@@ -21,5 +21,8 @@ echo
 echo "== Plack app through serve --function-url vs plackup / Starman =="
 perl bench/psgi.pl
 echo
+echo "== arm64 bootstrap vs AWS::Lambda, both under qemu-user (ratios only) =="
+bench/arm64.sh "$PWD/.build/release"
+echo
 echo "== container image size and cold start, zip sizes (starts a Docker engine) =="
 bench/image.sh "$PWD/.build/release"
