@@ -44,6 +44,17 @@ SH
     chmod +x "$dst/run"
 }
 
+# swift_in ROOT ARGS...: chroot_run ROOT ARGS (a swift build), its progress lines left out; fails when it fails (a
+# bootstrap left over from an earlier build must not be packaged)
+swift_in() {
+    local log status=0
+    log=$(mktemp /tmp/perl-lambda-layer-build.XXXXXX)
+    chroot_run "$@" >"$log" 2>&1 || status=$?
+    grep -v -e '^\[' -e 'SDKSettings.json' "$log" || true
+    rm -f "$log"
+    [ $status -eq 0 ] || { echo "swift build failed (status $status)" >&2; exit 1; }
+}
+
 # perl_version ROOT: the root's perl (5.40 …)
 perl_version() { chroot_run "$1" perl -e 'printf "%vd", $^V' | cut -d. -f1,2; }
 
@@ -59,8 +70,8 @@ case $arch/$perl in
         sources "$root"; host_cli "$root"
         echo "# swift build (Swift 6.0.3, trixie-amd64) → $root/build/x86_64"
         t1=$SECONDS
-        chroot_run "$root" sh -c 'cd /build/src && swift build -c release --static-swift-stdlib --product bootstrap \
-            --scratch-path /build/x86_64' 2>&1 | grep -v '^\[' || true
+        swift_in "$root" sh -c 'cd /build/src && swift build -c release --static-swift-stdlib --product bootstrap \
+            --scratch-path /build/x86_64'
         echo "# build: $((SECONDS - t1)) s"
         [ -x "$root/build/x86_64/release/bootstrap" ] || { echo "the x86_64 bootstrap did not build" >&2; exit 1; }
         chroot_run "$root" /build/host/run package --layer --bootstrap /build/x86_64/release/bootstrap -o /build/layer.zip
@@ -83,13 +94,12 @@ case $arch/$perl in
         t1=$SECONDS
         # -sdk: where the Glibc module's headers are; -resource-dir: the aarch64 swiftmodules and static runtime
         # (swift_static, where -static-stdlib looks for static-stdlib-args.lnk); lld links any architecture
-        CHROOT_BINDS="$sysroot:/sysroot $swiftsdk:/swiftsdk" chroot_run "$root" sh -c 'cd /build/src && \
+        CHROOT_BINDS="$sysroot:/sysroot $swiftsdk:/swiftsdk" swift_in "$root" sh -c 'cd /build/src && \
             PERL_CORE_DIR=/sysroot/usr/lib/aarch64-linux-gnu/perl/$1/CORE \
             swift build -c release --static-swift-stdlib --product bootstrap --scratch-path /build/arm64-perl$1 \
             --triple aarch64-unknown-linux-gnu --sdk /sysroot -Xswiftc -sdk -Xswiftc /sysroot \
             -Xswiftc -resource-dir -Xswiftc /swiftsdk/usr/libexec/swift/lib/swift_static -Xswiftc -use-ld=lld \
-            -Xcc --sysroot=/sysroot -Xlinker -L/sysroot/usr/lib/aarch64-linux-gnu $2' sh "$perl" "$extra" 2>&1 \
-            | grep -v -e '^\[' -e SDKSettings.json || true
+            -Xcc --sysroot=/sysroot -Xlinker -L/sysroot/usr/lib/aarch64-linux-gnu $2' sh "$perl" "$extra"
         echo "# build: $((SECONDS - t1)) s"
         built=$root/build/arm64-perl$perl/release/bootstrap
         [ -x "$built" ] || { echo "the arm64 bootstrap did not build" >&2; exit 1; }
