@@ -24,8 +24,10 @@ _mirror() {
 # so it works inside chroots that do not contain it).
 chroot_qemu() {
     [ "$(uname -m)" = aarch64 ] && return 0
-    if [ ! -x /usr/bin/qemu-aarch64-static ]; then
-        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq qemu-user-static binfmt-support >/dev/null || return 1
+    if [ ! -x /usr/bin/qemu-aarch64-static ]; then   # (scripts/setup.sh installs them)
+        { apt-get -o DPkg::Lock::Timeout=600 update -qq \
+            && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq qemu-user-static binfmt-support; } \
+            >/dev/null || return 1
     fi
     [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || return 1
     [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || update-binfmts --enable qemu-aarch64 >/dev/null 2>&1
@@ -58,7 +60,8 @@ _root() {
     [ -e "$root/.perl-lambda-ready" ] && [ "$(cat "$root/.perl-lambda-ready")" = "$*" ] && { echo "$root"; return 0; }
     [ "$arch" = arm64 ] && { chroot_qemu || return 1; }
     if [ ! -e "$root/.debootstrap-done" ]; then
-        command -v debootstrap >/dev/null || apt-get -o DPkg::Lock::Timeout=600 install -y -qq debootstrap >/dev/null
+        command -v debootstrap >/dev/null || { apt-get -o DPkg::Lock::Timeout=600 update -qq \
+            && apt-get -o DPkg::Lock::Timeout=600 install -y -qq debootstrap; } >/dev/null || return 1
         echo "# debootstrap --arch=$arch $suite into $root (log $log)" >&2
         t0=$SECONDS
         rm -rf "$root"
