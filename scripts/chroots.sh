@@ -30,9 +30,10 @@ chroot_qemu() {
             >/dev/null || return 1
     fi
     [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || return 1
-    [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || update-binfmts --enable qemu-aarch64 >/dev/null 2>&1
-    [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || {
-        echo "qemu-aarch64 is not registered with binfmt_misc" >&2; return 1; }
+    local entry=/proc/sys/fs/binfmt_misc/qemu-aarch64
+    grep -qx enabled "$entry" 2>/dev/null || update-binfmts --enable qemu-aarch64 >/dev/null 2>&1
+    grep -qx enabled "$entry" 2>/dev/null || {
+        echo "qemu-aarch64 is not registered with binfmt_misc (update-binfmts --enable qemu-aarch64 failed)" >&2; return 1; }
 }
 
 # chroot_run ROOT CMD...: in a private mount namespace (the mounts vanish with it), with /proc, /dev, /sys, a
@@ -56,9 +57,10 @@ _root() {
     local name=$1 suite=$2 arch=$3; shift 3
     local root=$CHROOT_CACHE/$name log=$CHROOT_CACHE/$name.log t0
     mkdir -p "$CHROOT_CACHE"
+    # arm64 roots are of no use without qemu, cached or not (binfmt_misc registrations do not survive a reboot)
+    [ "$arch" = arm64 ] && { chroot_qemu || return 1; }
     # ready when installed with this very package list (a changed list installs the difference)
     [ -e "$root/.perl-lambda-ready" ] && [ "$(cat "$root/.perl-lambda-ready")" = "$*" ] && { echo "$root"; return 0; }
-    [ "$arch" = arm64 ] && { chroot_qemu || return 1; }
     if [ ! -e "$root/.debootstrap-done" ]; then
         command -v debootstrap >/dev/null || { apt-get -o DPkg::Lock::Timeout=600 update -qq \
             && apt-get -o DPkg::Lock::Timeout=600 install -y -qq debootstrap; } >/dev/null || return 1
@@ -97,9 +99,9 @@ _unpacked() {
     local name=$1 suite=$2 arch=$3; shift 3
     local root=$CHROOT_CACHE/$name log=$CHROOT_CACHE/$name.log host t0 want
     want="unpacked, relative links: $*"
+    [ "$arch" = arm64 ] && { chroot_qemu || return 1; }
     [ -e "$root/.perl-lambda-ready" ] && [ "$(cat "$root/.perl-lambda-ready")" = "$want" ] && { echo "$root"; return 0; }
     host=$(chroot_ensure trixie-amd64) || return 1
-    [ "$arch" = arm64 ] && { chroot_qemu || return 1; }
     echo "# $name: $arch packages unpacked into $root (log $log)" >&2
     t0=$SECONDS
     rm -rf "$root"
