@@ -4,9 +4,12 @@
 # through `wrap` into a trivial Plack app and back (the buffered result, or the streamed one written to a
 # writer), in a plain perl per implementation with the same layout: the module from its lib directory, the
 # events decoded once, one context object, warnings discarded (p5-aws-lambda's ReverseProxy middleware warns
-# when an env has no X-Forwarded-Proto: printing those would only slow it down). Rounds of N requests alternate
-# between the two processes; the best of R rounds, in CPU time of the process (on shared machines wall time
-# mostly measures the other processes), counts. Target: ours at most half of theirs per request (ratio >= 2).
+# when an env has no X-Forwarded-Proto, here once per streamed ALB request: printing those would only slow it
+# down). Both sides get the same app, events, sink and context values (in each side's own AWS::Lambda::Context,
+# as each runtime passes them); loading and wrap stay outside the timed loops, and caches filled by a first
+# request only in a first round. Rounds of N requests alternate between the two processes; the best of R rounds,
+# in CPU time of the process (on shared machines wall time mostly measures the other processes), counts.
+# Target: ours at most half of theirs per request (ratio >= 2).
 # usage: perl bench/psgi_adapter.pl   (from the repo root; BENCH_PSGI_N=20000 (5000 with BENCH_QUICK),
 #        BENCH_PSGI_ROUNDS=5, P5_AWS_LAMBDA_MIRROR=path of the p5-aws-lambda git mirror)
 use strict;

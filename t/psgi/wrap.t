@@ -139,6 +139,44 @@ subtest 'streamed prelude: every header shape' => sub {
     is_deeply $prelude->([ 'X-Q' => qq(say "hi"\\ \t\x01), 'X-U' => $u, 'Set-Cookie' => qq(n="$u") ]),
         { statusCode => 201, headers => { 'x-q' => qq(say "hi"\\ \t\x01), 'x-u' => $u }, cookies => [qq(n="$u")] },
         'quotes, backslashes, controls and non-ASCII escaped or encoded';
+    is_deeply $prelude->([ 'Content-Type' => 'text/plain', 'X-Odd' ]),
+        { statusCode => 201, headers => { 'content-type' => 'text/plain' }, cookies => [] }, 'a name without a value is left out';
+};
+
+subtest 'call, to_app and subclasses: the same results' => sub {
+    my $res_app = sub { [ 200, [ 'Content-Type' => 'text/plain', 'X-Method' => $_[0]{REQUEST_METHOD} ], [ "hi $_[0]{PATH_INFO}" ] ] };
+    my $delayed = sub { my $env = shift; sub { $_[0]->($res_app->($env)) } };
+    my $streamed = sub {
+        my ($code) = @_;
+        my $out = '';
+        $code->(sub { open my $w, '>', \$out or die; $w });
+        return $out;
+    };
+    for my $type (@PSGIEvents::TYPES) {
+        for my $method (qw(GET HEAD)) {
+            my $event = PSGIEvents::event($type, method => $method, path => '/p');
+            for my $app ($res_app, $delayed) {
+                my $what = "$type $method " . ($app == $res_app ? 'array' : 'delayed');
+                my $p = AWS::Lambda::PSGI->new(app => $app);
+                is_deeply $p->to_app->($event, $ctx), $p->call($event, $ctx), "buffered, to_app and call: $what";
+                my $s = AWS::Lambda::PSGI->new(app => $app, invoke_mode => 'RESPONSE_STREAM');
+                my $out = $streamed->($s->to_app->($event, $ctx));
+                is $out, $streamed->($s->call($event, $ctx)), "streamed, to_app and call: $what";
+                like $out, $method eq 'HEAD' ? qr/\0{8}\z/ : qr{\0{8}hi /p\z}, "streamed body: $what";
+            }
+        }
+    }
+    {
+        package My::PSGI::Call;
+        our @ISA = ('AWS::Lambda::PSGI');
+        sub call { my $self = shift; my $res = $self->SUPER::call(@_); $res->{headers}{'x-sub'} = 'call'; $res }
+        package My::PSGI::Input;
+        our @ISA = ('AWS::Lambda::PSGI');
+        sub format_input { my $env = shift->SUPER::format_input(@_); $env->{PATH_INFO} = '/sub'; $env }
+    }
+    my $event = PSGIEvents::event('v2', path => '/p');
+    is(My::PSGI::Call->wrap($res_app)->($event, $ctx)->{headers}{'x-sub'}, 'call', 'a subclass overriding call is called by to_app');
+    is(My::PSGI::Input->wrap($res_app)->($event, $ctx)->{body}, 'hi /sub', 'a subclass overriding format_input is called');
 };
 
 subtest 'text or base64 by Content-Type (answers cached per value)' => sub {
