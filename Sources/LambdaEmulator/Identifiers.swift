@@ -50,13 +50,6 @@ enum Identifiers {
     private static let random = LockedGenerator()
 
     static func epochMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
-
-    /// `2024-01-31T12:34:56.789Z`
-    static func timestamp() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: Date())
-    }
 }
 
 /// xoshiro256** seeded from the system generator, behind a lock (ids are made on any thread).

@@ -48,7 +48,7 @@ enum LambdaLogLines {
     }
 
     static func timedOut(requestID: String, seconds: Double) -> String {
-        "\(Identifiers.timestamp()) \(requestID) Task timed out after \(twoDecimals(seconds)) seconds"
+        "\(Timestamp.now()) \(requestID) Task timed out after \(twoDecimals(seconds)) seconds"
     }
 
     /// What Lambda logs when the runtime process ends: the error document's message, then its type.

@@ -173,18 +173,9 @@ struct TelemetryEvent {
         return j.bytes
     }
 
-    /// ISO 8601 with milliseconds in UTC, `2022-10-12T00:00:15.064Z`, as Lambda stamps events.
+    /// ISO 8601 with milliseconds in UTC, as Lambda stamps events.
     static func timestamp(_ date: Date) -> String {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        var t = time_t(ms / 1000)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(ms % 1000), 3))Z"
+        Timestamp.string(epochMs: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
     }
 }
 

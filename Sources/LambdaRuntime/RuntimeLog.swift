@@ -57,26 +57,11 @@ public final class RuntimeLog {
         case .text:
             return "[perl-lambda] \(level.name) \(message)\n"
         case .json:
-            var s = "{\"timestamp\":\"\(Self.timestamp())\",\"level\":\"\(level.name)\""
+            var s = "{\"timestamp\":\"\(Timestamp.now())\",\"level\":\"\(level.name)\""
             if let requestID { s += ",\"requestId\":" + JSONText.quoted(requestID) }
             s += ",\"message\":" + JSONText.quoted(message) + "}\n"
             return s
         }
-    }
-
-    /// ISO 8601 UTC with milliseconds, e.g. 2026-11-29T15:04:05.123Z.
-    public static func timestamp() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        var t = time_t(ts.tv_sec)
-        var tm = tm()
-        gmtime_r(&t, &tm)
-        func pad(_ v: Int32, _ w: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
-        }
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T"
-            + "\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
     }
 }
 
