@@ -1,5 +1,6 @@
 // The XS functions the Perl half of the runtime (perl/runtime/PerlLambda/Host.pm and the embedded
-// modules) calls: embedded module sources, blessed(), response streaming, tied output.
+// modules) calls: embedded module sources, blessed(), response streaming, tied output; the PSGI env of
+// AWS::Lambda::PSGI is registered from psgi_env.c.
 #include "cperl_internal.h"
 #include "cperl_modules.h"
 
@@ -114,6 +115,7 @@ void cperl_xs_init(pTHX) {
     newXS("PerlLambda::Host::_stream_write", xs_stream_write, file);
     newXS("PerlLambda::Host::_stream_finish", xs_stream_finish, file);
     newXS("PerlLambda::Host::_document", xs_document, file);
+    cperl_psgi_env_init(aTHX);
     HV *host = gv_stashpvs("PerlLambda::Host", GV_ADD);
     newCONSTSUB(host, "RESULT", newSViv(CPERL_KIND_RESULT));
     newCONSTSUB(host, "ERROR", newSViv(CPERL_KIND_ERROR));
