@@ -50,12 +50,13 @@ integration-test: release
 emulator-test: release
 	PERL_LAMBDA_BIN=$(RELEASE)/perl-lambda t/emulator/run.sh
 
-# Sanitizers and fuzzing: the codec tests once in a bootstrap built with AddressSanitizer, then every libFuzzer
-# target in fuzz/ (ASan, and UBSan for the C codec) over its regression inputs in t/fuzz and for FUZZ_SMOKE seconds.
+# Sanitizers and fuzzing: the codec tests and the C PSGI env's (t/psgi/xs_env.t) once in a bootstrap built with
+# AddressSanitizer, then every libFuzzer target in fuzz/ (ASan, and UBSan for the C codec) over its regression
+# inputs in t/fuzz and for FUZZ_SMOKE seconds.
 FUZZ_SMOKE ?= 20
 fuzz-test: deps
 	swift build --sanitize=address --product bootstrap --scratch-path .build-asan
-	prove --exec '.build-asan/debug/bootstrap --script' t/codec.t
+	prove --exec '.build-asan/debug/bootstrap --script' t/codec.t t/psgi/xs_env.t
 	scripts/fuzz.sh $(FUZZ_SMOKE)
 
 # Longer fuzzing: FUZZ_SECONDS per target (default 5 minutes).

@@ -21,6 +21,9 @@ echo
 echo "== Plack app through serve --function-url vs plackup / Starman =="
 perl bench/psgi.pl
 echo
+echo "== AWS::Lambda::PSGI per request vs p5-aws-lambda's, under plain perl and inside bootstrap =="
+perl bench/psgi_adapter.pl
+echo
 echo "== arm64 bootstrap vs AWS::Lambda, both under qemu-user (ratios only) =="
 bench/arm64.sh "$PWD/.build/release"
 echo

@@ -51,7 +51,7 @@ sub check {
     my ($name, $e, $must) = @_;
     my $pp1 = eval { $psgi->_format_input_pp($e, $ctx) };
     my $pp_err = $@;
-    my $c = PerlLambda::Host::_psgi_env($e, [1, 1]);
+    my $c = PerlLambda::Host::_psgi_env($e, [1, 1], undef, undef);
     my $xs = eval { $psgi->_format_input_xs($e, $ctx) };
     my $xs_err = $@;
     my $pp2 = eval { $psgi->_format_input_pp($e, $ctx) };
@@ -195,14 +195,30 @@ for my $i (1 .. $count) {
 {
     my $e = PSGIEvents::event('v1', path => '/x');
     bless $e->{headers}, 'Some::Class';
-    ok !defined PerlLambda::Host::_psgi_env($e, [1, 1]), 'a blessed header map is declined';
+    ok !defined PerlLambda::Host::_psgi_env($e, [1, 1], undef, undef), 'a blessed header map is declined';
     check('blessed headers', $e, 0);
     require Tie::Hash;
     my %tied; tie %tied, 'Tie::StdHash'; %tied = (Host => 'tied.test');
     $e = PSGIEvents::event('alb', path => '/x');
     $e->{headers} = \%tied;
-    ok !defined PerlLambda::Host::_psgi_env($e, [1, 1]), 'a tied header map is declined';
+    ok !defined PerlLambda::Host::_psgi_env($e, [1, 1], undef, undef), 'a tied header map is declined';
     check('tied headers', $e, 0);
+}
+
+# the shared empty psgi.input of requests without a body: an app that closed it gets an open one next time
+{
+    my $e = PSGIEvents::event('alb', path => '/x');
+    delete $e->{body};
+    my $env = $psgi->_format_input_xs($e, $ctx);
+    is tell($env->{'psgi.input'}), 0, 'an empty psgi.input from C';
+    close $env->{'psgi.input'};
+    $env = $psgi->_format_input_xs($e, $ctx);
+    is tell($env->{'psgi.input'}), 0, 'open again after an app closed it';
+    is $env->{CONTENT_LENGTH}, 0, 'CONTENT_LENGTH 0';
+    $e->{body} = 'abc';
+    $env = $psgi->_format_input_xs($e, $ctx);
+    is do { local $/; readline $env->{'psgi.input'} }, 'abc', 'a body through the Perl code';
+    is $env->{CONTENT_LENGTH}, 3, 'its CONTENT_LENGTH';
 }
 
 ok $built_kind{v1} && $built_kind{alb}, 'REST and ALB events built in C';

