@@ -13,17 +13,19 @@
 // pure-Perl code is at its floor; here it costs about a sixth of that.
 #include "cperl_internal.h"
 
-enum { SET_PATH = 1, SET_QUERY = 2, SET_PARAM = 4 };
+enum { SET_PATH = 1, SET_QUERY = 2, SET_PARAM = 4, SET_RAW = 8 };
 /// Bytes left as they are: SET_PATH in paths (A-Za-z0-9-._~!$&'()*+,;=:@/%), SET_QUERY in ALB query strings
-/// (the same and '?'), SET_PARAM in REST parameters (without '&', '=', '%'; with '?'), as in PSGI.pm.
+/// and raw query strings (the same and '?'), SET_PARAM in REST parameters (without '&', '=', '%'; with '?'),
+/// SET_RAW in decoded paths (SET_PATH without '%'), as in PSGI.pm.
 static unsigned char psgi_set[256];
 
 static void psgi_tables(void) {
     for (int c = 0; c < 256; c++) {
         unsigned char m = 0;
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c && strchr("-._~!$'()*+,;:@/", c)))
-            m = SET_PATH | SET_QUERY | SET_PARAM;
-        else if (c && strchr("&=%", c)) m = SET_PATH | SET_QUERY;
+            m = SET_PATH | SET_QUERY | SET_PARAM | SET_RAW;
+        else if (c && strchr("&=", c)) m = SET_PATH | SET_QUERY | SET_RAW;
+        else if (c == '%') m = SET_PATH | SET_QUERY;
         else if (c == '?') m = SET_QUERY | SET_PARAM;
         psgi_set[c] = m;
     }
@@ -41,8 +43,8 @@ static const char *const psgi_key_names[K_COUNT] = {
     "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "REQUEST_URI", "psgi.url_scheme", "SERVER_NAME", "SERVER_PORT",
     "SERVER_PROTOCOL", "REMOTE_ADDR", "HTTP_HOST", "aws.lambda.multi_value", "psgi.input", "CONTENT_LENGTH", "HTTP_X_FORWARDED_PROTO",
     "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_FOR" };
-enum { V_EMPTY, V_ALB, V_V1, V_GET, V_HTTPS, V_HTTP, V_HTTP11, V_LOCALHOST, V_LOOPBACK, V_COUNT };
-static const char *const psgi_value_strings[V_COUNT] = { "", "alb", "v1", "GET", "https", "http", "HTTP/1.1",
+enum { V_EMPTY, V_ALB, V_V1, V_V2, V_GET, V_HTTPS, V_HTTP, V_HTTP11, V_LOCALHOST, V_LOOPBACK, V_COUNT };
+static const char *const psgi_value_strings[V_COUNT] = { "", "alb", "v1", "v2", "GET", "https", "http", "HTTP/1.1",
                                                          "localhost", "127.0.0.1" };
 typedef struct { SV *key[K_COUNT]; SV *value[V_COUNT]; } psgi_consts;
 
@@ -289,6 +291,111 @@ static int query_string(pTHX_ SV *out, HV *q, HV *sq, int alb) {
     return 1;
 }
 
+/// An HTTP API (v2) or Function URL event's query string, path, PATH_INFO and SCRIPT_NAME (the v2 branch of
+/// _format_input_pp), and its cookies into HTTP_COOKIE. 0: left to Perl.
+static int v2_parts(pTHX_ HV *env, HV *e, HV *rc, HV *http, SV *query, SV **path_, SV **pinfo_, SV **script_) {
+    int bad = 0;
+    char key[256];
+    SV *cookies = FETCH(e, "cookies");
+    if (bad) return 0;
+    if (cookies && SvROK(cookies)) {
+        AV *av = (AV *)SvRV(cookies);
+        if (SvOBJECT(av) || SvRMAGICAL(av)) return 0;
+        SSize_t n = SvTYPE(av) == SVt_PVAV ? av_top_index(av) + 1 : 0;
+        if (n > 0) {
+            SV *c = sv_2mortal(newSVpvs(""));
+            int first = 1;
+            for (SSize_t i = 0; i < n; i++) {
+                SV *v = AvARRAY(av)[i];
+                if (v && SvGMAGICAL(v)) return 0;
+                if (!v || !SvOK(v)) continue;
+                if (!plain_header_value(v)) return 0;
+                if (!first) sv_catpvn(c, "; ", 2);
+                sv_catpvn(c, SvPVX(v), SvCUR(v));
+                first = 0;
+            }
+            SV *old = *hv_fetch(env, "HTTP_COOKIE", 11, 1);
+            if (SvOK(old)) {
+                sv_catpvn(old, "; ", 2);
+                sv_catpvn(old, SvPVX(c), SvCUR(c));
+            } else sv_setsv(old, c);
+        }
+    }
+    PERL_UNUSED_VAR(key);
+    SV *raw = FETCH(e, "rawQueryString");
+    if (bad) return 0;
+    if (raw && (!plain_str(raw) || !cat_escaped(aTHX_ query, raw, SET_QUERY))) return 0;
+
+    // rawPath comes encoded (API Gateway) or decoded (Function URLs); http.path is decoded
+    SV *decoded = FETCH(http, "path");
+    SV *rp = FETCH(e, "rawPath");
+    if (bad) return 0;
+    SV *p = rp ? rp : decoded;
+    if ((p && (!plain_str(p) || SvUTF8(p))) || (decoded && (!plain_str(decoded) || SvUTF8(decoded)))) return 0;
+    const char *ps = p ? SvPVX(p) : "/";
+    STRLEN pl = p ? SvCUR(p) : 1;
+    SV *path = newSVpvs(""), *pinfo;
+    *path_ = path;
+    STRLEN outside_raw = 0, outside_path = 0;
+    for (STRLEN i = 0; i < pl; i++) {
+        unsigned char m = psgi_set[(unsigned char)ps[i]];
+        outside_raw += !(m & SET_RAW);
+        outside_path += !(m & SET_PATH);
+    }
+    if (decoded && (SvCUR(decoded) != pl || memcmp(SvPVX(decoded), ps, pl) != 0)) {
+        pinfo = newSVpvn(SvPVX(decoded), SvCUR(decoded));
+        if (outside_path) { if (!cat_escaped(aTHX_ path, p, SET_PATH)) { SvREFCNT_dec(pinfo); return 0; } }
+        else sv_setpvn(path, ps, pl);
+    } else if (!outside_raw) {
+        sv_setpvn(path, ps, pl);
+        pinfo = newSVpvn(ps, pl);    // nothing encoded, nothing to encode
+    } else {
+        int has_escape = 0;
+        for (STRLEN i = 0; i + 2 < pl && !has_escape; i++)
+            has_escape = ps[i] == '%' && isXDIGIT(ps[i + 1]) && isXDIGIT(ps[i + 2]);
+        if (outside_path || !has_escape) {
+            // decoded (a Function URL's): encoded for REQUEST_URI
+            pinfo = newSVpvn(ps, pl);
+            static const char hex[] = "0123456789ABCDEF";
+            for (STRLEN i = 0; i < pl; i++) {
+                unsigned char c = (unsigned char)ps[i];
+                if (psgi_set[c] & SET_RAW) sv_catpvn(path, (const char *)&ps[i], 1);
+                else { char esc[3] = { '%', hex[c >> 4], hex[c & 15] }; sv_catpvn(path, esc, 3); }
+            }
+        } else {
+            sv_setpvn(path, ps, pl);
+            pinfo = unescaped(aTHX_ ps, pl);
+        }
+    }
+    *pinfo_ = pinfo;
+    // an API Gateway stage in front of the path
+    SV *stage = FETCH(rc, "stage");
+    SV *dn = FETCH(rc, "domainName");
+    if (bad) return 0;
+    if (stage) {
+        if (!plain_str(stage) || SvUTF8(stage)) return 0;
+        if (dn && (!plain_str(dn) || SvUTF8(dn))) return 0;
+        STRLEN sl = SvCUR(stage);
+        const char *st = SvPVX(stage);
+        const char *d = dn ? SvPVX(dn) : ".execute-api.";
+        STRLEN dl = dn ? SvCUR(dn) : 13;
+        int api = 0;
+        for (STRLEN i = 0; i + 13 <= dl && !api; i++) api = memcmp(d + i, ".execute-api.", 13) == 0;
+        const char *pp = SvPVX(path);
+        STRLEN ppl = SvCUR(path);
+        // m{^/\Q$stage\E(?:/|$)}: '$' also before a final newline
+        if (!(sl == 8 && memcmp(st, "$default", 8) == 0) && api && ppl >= sl + 1 && pp[0] == '/'
+            && memcmp(pp + 1, st, sl) == 0
+            && (ppl == sl + 1 || pp[sl + 1] == '/' || (ppl == sl + 2 && pp[sl + 1] == '\n'))) {
+            *script_ = newSVpvn(pp, sl + 1);
+            sv_chop(path, pp + sl + 1);
+            const char *ip = SvPVX(pinfo);
+            if (SvCUR(pinfo) >= sl + 1 && ip[0] == '/' && memcmp(ip + 1, st, sl) == 0) sv_chop(pinfo, ip + sl + 1);
+        }
+    }
+    return 1;
+}
+
 XS(xs_psgi_env) {
     dXSARGS;
     if (items != 4) croak_xs_usage(cv, "event, psgi_version, empty_input, empty_body_ref");
@@ -298,14 +405,17 @@ XS(xs_psgi_env) {
     if (as_hash(ST(0), &e) != 1) XSRETURN_UNDEF;
     if (as_hash(FETCH(e, "requestContext"), &rc) < 0) XSRETURN_UNDEF;
     if (bad) XSRETURN_UNDEF;
-    // the kind, as _format_input_pp decides it; HTTP API (v2) events are left to Perl
+    // the kind, as _format_input_pp decides it
     SV *elb = FETCH(rc, "elb");
-    int alb = elb && SvTRUE_nomg(elb);
+    int alb = elb && SvTRUE_nomg(elb), v2 = 0;
+    HV *http = NULL;
     if (!alb) {
-        SV *http = FETCH(rc, "http");
-        if (http && SvROK(http) && SvTYPE(SvRV(http)) == SVt_PVHV) XSRETURN_UNDEF;
+        SV *hsv = FETCH(rc, "http");
+        int hh = as_hash(hsv, &http);
+        if (hh < 0 || (hsv && SvROK(hsv) && !hh)) XSRETURN_UNDEF;    // blessed or not a hash: left to Perl
         SV *version = FETCH(e, "version");
-        if (version && (!plain_str(version) || (SvCUR(version) >= 2 && memcmp(SvPVX(version), "2.", 2) == 0))) XSRETURN_UNDEF;
+        if (version && !plain_str(version)) XSRETURN_UNDEF;
+        v2 = hh == 1 || (version && SvCUR(version) >= 2 && memcmp(SvPVX(version), "2.", 2) == 0);
     }
     if (bad) XSRETURN_UNDEF;
 
@@ -313,65 +423,74 @@ XS(xs_psgi_env) {
     hv_ksplit(env, 32);
     SV *query = NULL, *path = NULL, *pinfo = NULL, *script = NULL, *host = NULL, *server = NULL, *port = NULL, *remote = NULL;
 
-    // headers
     int mh = as_hash(FETCH(e, "multiValueHeaders"), &multi), sh = as_hash(FETCH(e, "headers"), &h);
     if (mh < 0 || sh < 0 || bad) DECLINE();
-    if (mh) {
-        if (!multi_headers(aTHX_ env, multi, h)) DECLINE();
-        STORE(K_MULTI, newSViv(1));
-    } else if (h && !single_headers(aTHX_ env, h)) DECLINE();
+    if (v2) {
+        if (h && !single_headers(aTHX_ env, h)) DECLINE();
+        query = newSVpvs("");
+        if (!v2_parts(aTHX_ env, e, rc, http, query, &path, &pinfo, &script)) DECLINE();
+    } else {
+        if (mh) {
+            if (!multi_headers(aTHX_ env, multi, h)) DECLINE();
+            STORE(K_MULTI, newSViv(1));
+        } else if (h && !single_headers(aTHX_ env, h)) DECLINE();
 
-    // query string
-    int qm = as_hash(FETCH(e, "multiValueQueryStringParameters"), &q), qs = as_hash(FETCH(e, "queryStringParameters"), &sq);
-    if (qm < 0 || qs < 0 || bad) DECLINE();
-    if (q && !HvUSEDKEYS(q) && !(sq && HvUSEDKEYS(sq))) q = NULL;
-    if (sq && !HvUSEDKEYS(sq)) sq = NULL;
-    query = newSVpvs("");
-    if ((q || sq) && !query_string(aTHX_ query, q, sq, alb)) DECLINE();
+        // query string
+        int qm = as_hash(FETCH(e, "multiValueQueryStringParameters"), &q), qs = as_hash(FETCH(e, "queryStringParameters"), &sq);
+        if (qm < 0 || qs < 0 || bad) DECLINE();
+        if (q && !HvUSEDKEYS(q) && !(sq && HvUSEDKEYS(sq))) q = NULL;
+        if (sq && !HvUSEDKEYS(sq)) sq = NULL;
+        query = newSVpvs("");
+        if ((q || sq) && !query_string(aTHX_ query, q, sq, alb)) DECLINE();
 
-    // path, PATH_INFO
-    SV *p = FETCH(e, "path");
-    if (bad) DECLINE();
-    path = newSVpvs("");
-    if (!p) sv_setpvs(path, "/");
-    else if (!plain_str(p) || !cat_escaped(aTHX_ path, p, SET_PATH)) DECLINE();
-    pinfo = memchr(SvPVX(path), '%', SvCUR(path)) ? unescaped(aTHX_ SvPVX(path), SvCUR(path)) : newSVsv(path);
-
-    // SCRIPT_NAME: requestContext.path is a REST path with the stage or base path in front
-    if (!alb) {
-        SV *full = FETCH(rc, "path");
+        // path, PATH_INFO
+        SV *p = FETCH(e, "path");
         if (bad) DECLINE();
-        if (full) {
-            if (!plain_str(full)) DECLINE();
-            STRLEN flen = SvUTF8(full) ? utf8_length((U8 *)SvPVX(full), (U8 *)SvPVX(full) + SvCUR(full)) : SvCUR(full);
-            STRLEN plen = SvCUR(path);
-            if (flen > plen) {
-                SV *fe = sv_2mortal(newSVpvs(""));
-                if (!cat_escaped(aTHX_ fe, full, SET_PATH)) DECLINE();
-                const char *f = SvPVX(fe);
-                STRLEN fl = SvCUR(fe);
-                if (plen && memcmp(f + fl - plen, SvPVX(path), plen) == 0) script = newSVpvn(f, fl - plen);
-                else if (plen == 1 && SvPVX(path)[0] == '/') script = newSVpvn(f, fl);
-                else {
-                    SV *stage = FETCH(rc, "stage");
-                    if (bad) DECLINE();
-                    if (stage) {
-                        if (!plain_str(stage) || SvUTF8(stage)) DECLINE();
-                        STRLEN sl = SvCUR(stage);
-                        if (fl >= sl + 2 && f[0] == '/' && memcmp(f + 1, SvPVX(stage), sl) == 0 && f[sl + 1] == '/')
-                            script = newSVpvn(f, sl + 1);
+        path = newSVpvs("");
+        if (!p) sv_setpvs(path, "/");
+        else if (!plain_str(p) || !cat_escaped(aTHX_ path, p, SET_PATH)) DECLINE();
+        pinfo = memchr(SvPVX(path), '%', SvCUR(path)) ? unescaped(aTHX_ SvPVX(path), SvCUR(path)) : newSVsv(path);
+
+        // SCRIPT_NAME: requestContext.path is a REST path with the stage or base path in front
+        if (!alb) {
+            SV *full = FETCH(rc, "path");
+            if (bad) DECLINE();
+            if (full) {
+                if (!plain_str(full)) DECLINE();
+                STRLEN flen = SvUTF8(full) ? utf8_length((U8 *)SvPVX(full), (U8 *)SvPVX(full) + SvCUR(full)) : SvCUR(full);
+                STRLEN plen = SvCUR(path);
+                if (flen > plen) {
+                    SV *fe = sv_2mortal(newSVpvs(""));
+                    if (!cat_escaped(aTHX_ fe, full, SET_PATH)) DECLINE();
+                    const char *f = SvPVX(fe);
+                    STRLEN fl = SvCUR(fe);
+                    if (plen && memcmp(f + fl - plen, SvPVX(path), plen) == 0) script = newSVpvn(f, fl - plen);
+                    else if (plen == 1 && SvPVX(path)[0] == '/') script = newSVpvn(f, fl);
+                    else {
+                        SV *stage = FETCH(rc, "stage");
+                        if (bad) DECLINE();
+                        if (stage) {
+                            if (!plain_str(stage) || SvUTF8(stage)) DECLINE();
+                            STRLEN sl = SvCUR(stage);
+                            if (fl >= sl + 2 && f[0] == '/' && memcmp(f + 1, SvPVX(stage), sl) == 0 && f[sl + 1] == '/')
+                                script = newSVpvn(f, sl + 1);
+                        }
                     }
+                    if (script && SvCUR(script) && SvPVX(script)[SvCUR(script) - 1] == '/') SvCUR_set(script, SvCUR(script) - 1);
                 }
-                if (script && SvCUR(script) && SvPVX(script)[SvCUR(script) - 1] == '/') SvCUR_set(script, SvCUR(script) - 1);
             }
         }
     }
     if (!script) script = CONST(V_EMPTY);
 
-    // identity
-    int ih = as_hash(FETCH(rc, "identity"), &identity);
-    if (ih < 0 || bad) DECLINE();
-    SV *ip = FETCH(identity, "sourceIp");
+    // the source IP: REST's identity, HTTP API's http
+    SV *ip;
+    if (v2) ip = FETCH(http, "sourceIp");
+    else {
+        int ih = as_hash(FETCH(rc, "identity"), &identity);
+        if (ih < 0 || bad) DECLINE();
+        ip = FETCH(identity, "sourceIp");
+    }
     if (bad) DECLINE();
     if (ip) {
         if (!plain_str(ip)) DECLINE();
@@ -441,8 +560,8 @@ XS(xs_psgi_env) {
     // _format_input_pp checks with tell and length); any other body is left to PSGI.pm (no psgi.input here)
     SV *body = FETCH(e, "body");
     int empty_body = !body || (plain_str(body) && SvCUR(body) == 0);
-    SV *method = FETCH(e, "httpMethod");
-    SV *proto = FETCH(rc, "protocol");
+    SV *method = v2 ? FETCH(http, "method") : FETCH(e, "httpMethod");
+    SV *proto = v2 ? FETCH(http, "protocol") : FETCH(rc, "protocol");
     if (bad) DECLINE();
 
     SV *uri = newSVpvn(SvPVX(script), SvCUR(script));
@@ -466,7 +585,7 @@ XS(xs_psgi_env) {
     STORE(K_NONBLOCKING, CONST(V_EMPTY));
     STORE(K_BUFFERED, newSViv(1));
     STORE(K_EVENT, newSVsv(ST(0)));
-    STORE(K_EVENT_TYPE, CONST(alb ? V_ALB : V_V1));
+    STORE(K_EVENT_TYPE, CONST(alb ? V_ALB : v2 ? V_V2 : V_V1));
     STORE(K_METHOD, method ? newSVsv(method) : CONST(V_GET));
     STORE(K_SCRIPT, script);
     STORE(K_PATH_INFO, pinfo);
@@ -504,8 +623,12 @@ decline:
 void cperl_psgi_env_init(pTHX) {
     psgi_tables();
     CV *cv = newXS("PerlLambda::Host::_psgi_env", xs_psgi_env, __FILE__);
-    psgi_consts *c;
-    Newxz(c, 1, psgi_consts);    // lives as long as the interpreter, like the XSUB
+    // in the buffer of a read-only package variable: freed with the interpreter (a Newx'd struct would be
+    // a leak to LeakSanitizer once perl_destruct frees the XSUB)
+    SV *holder = get_sv("PerlLambda::Host::_PSGI_ENV_CONSTS", GV_ADD | GV_ADDMULTI);
+    psgi_consts *c = (psgi_consts *)sv_grow(holder, sizeof(psgi_consts));
+    memset(c, 0, sizeof *c);
+    SvREADONLY_on(holder);
     for (int i = 0; i < K_COUNT; i++) c->key[i] = newSVpvn_share(psgi_key_names[i], (I32)strlen(psgi_key_names[i]), 0);
     // not read-only: perl does not share a read-only string's buffer (CAN_COW_MASK)
     for (int i = 0; i < V_COUNT; i++) c->value[i] = newSVpv(psgi_value_strings[i], 0);
