@@ -111,7 +111,7 @@ sub worker {
     $SIG{__WARN__} = sub { };
     $| = 1;
     my $env = !defined &AWS::Lambda::PSGI::_format_input_xs ? ''
-            : \&AWS::Lambda::PSGI::format_input == \&AWS::Lambda::PSGI::_format_input_xs ? 'env of REST and ALB events in C'
+            : \&AWS::Lambda::PSGI::format_input == \&AWS::Lambda::PSGI::_format_input_xs ? 'env (and streamed prelude) in C'
             : 'env in Perl';
     print "ready $env\n";
     while (my $cmd = <STDIN>) {

@@ -39,7 +39,8 @@ void cperl_write_document(pTHX_ cperl_buf *out, SV *type, SV *message, AV *frame
 
 /// Registers DynaLoader and the runtime's XS functions (cperl_xs.c); perl_parse's xs_init.
 void cperl_xs_init(pTHX);
-/// Registers PerlLambda::Host::_psgi_env, the PSGI env of REST and ALB events in C (psgi_env.c).
+/// Registers PerlLambda::Host::_psgi_env and _psgi_prelude: AWS::Lambda::PSGI's request env and streamed
+/// response prelude in C (psgi_env.c).
 void cperl_psgi_env_init(pTHX);
 /// The current invocation's stream callbacks (NULL when streaming is not possible).
 extern __thread const cperl_stream_callbacks *cperl_current_stream;

@@ -620,6 +620,93 @@ decline:
     XSRETURN_UNDEF;
 }
 
+
+/// PerlLambda::Host::_psgi_prelude($status, \@headers): the JSON prelude of a streamed response (the HTTP
+/// integration response format, 8 NUL bytes included) as _stream_out writes it, for the usual response: an
+/// integer status, names and values that are ASCII strings (or integer values) JSON does not escape, no name
+/// twice but Set-Cookie. Anything else: undef, and PSGI.pm builds it (_prelude). Measured: 0.8 µs of Perl for
+/// two headers, against 0.2 here. t/psgi/xs_env.t compares it with _prelude.
+static int prelude_str(SV *sv, const char **s, STRLEN *len, char *ibuf, size_t isize) {
+    if (!sv || SvGMAGICAL(sv) || SvROK(sv)) return 0;
+    if (SvPOK(sv)) { *s = SvPVX(sv); *len = SvCUR(sv); }
+    else if (SvIOK(sv) && !SvNOK(sv) && !SvIsUV(sv)) {
+        *len = (STRLEN)snprintf(ibuf, isize, "%" IVdf, SvIVX(sv));
+        *s = ibuf;
+    } else return 0;
+    for (STRLEN i = 0; i < *len; i++) {
+        unsigned char c = (unsigned char)(*s)[i];
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return 0;
+    }
+    return 1;
+}
+
+XS(xs_psgi_prelude) {
+    dXSARGS;
+    if (items != 2) croak_xs_usage(cv, "status, headers");
+    SV *status = ST(0), *hs = ST(1);
+    IV code;
+    if (SvGMAGICAL(status) || SvROK(status)) XSRETURN_UNDEF;
+    if (SvIOK(status) && !SvNOK(status) && !SvIsUV(status)) code = SvIVX(status);
+    else if (SvPOK(status) && !SvNIOK(status) && SvCUR(status) >= 1 && SvCUR(status) <= 9) {
+        // "200": what 0 + $status prints, for digits only without a leading zero
+        const char *p = SvPVX(status);
+        if (p[0] < '1' || p[0] > '9') XSRETURN_UNDEF;
+        code = 0;
+        for (STRLEN i = 0; i < SvCUR(status); i++) {
+            if (p[i] < '0' || p[i] > '9') XSRETURN_UNDEF;
+            code = code * 10 + (p[i] - '0');
+        }
+    } else XSRETURN_UNDEF;
+    AV *av = NULL;
+    SSize_t n = 0;
+    if (SvOK(hs)) {
+        if (!SvROK(hs) || SvTYPE(SvRV(hs)) != SVt_PVAV || SvRMAGICAL(SvRV(hs))) XSRETURN_UNDEF;
+        av = (AV *)SvRV(hs);
+        n = av_top_index(av) + 1;
+        if (n & 1) XSRETURN_UNDEF;
+    }
+    SV *out = sv_2mortal(newSV(64 + (STRLEN)n * 24));
+    SvPOK_on(out);
+    SvCUR_set(out, 0);
+    char ibuf[32];
+    sv_catpvf(out, "{\"statusCode\":%" IVdf ",\"headers\":{", code);
+    SV *cookies = sv_2mortal(newSVpvs(""));
+    int first = 1;
+    char lower[256];
+    for (SSize_t i = 0; i < n; i += 2) {
+        SV *k = AvARRAY(av)[i], *v = AvARRAY(av)[i + 1];
+        const char *ks, *vs;
+        STRLEN kl, vl;
+        if (!k || !v || !SvPOK(k) || !prelude_str(k, &ks, &kl, ibuf, sizeof ibuf) || kl >= sizeof lower) XSRETURN_UNDEF;
+        for (STRLEN j = 0; j < kl; j++) lower[j] = (char)toLOWER(ks[j]);
+        char vbuf[32];
+        if (!prelude_str(v, &vs, &vl, vbuf, sizeof vbuf)) XSRETURN_UNDEF;
+        if (kl == 10 && memcmp(lower, "set-cookie", 10) == 0) {
+            sv_catpvn(cookies, SvCUR(cookies) ? ",\"" : "\"", SvCUR(cookies) ? 2 : 1);
+            sv_catpvn(cookies, vs, vl);
+            sv_catpvn(cookies, "\"", 1);
+            continue;
+        }
+        // a repeated name is joined by _prelude
+        for (SSize_t j = 0; j < i; j += 2) {
+            SV *o = AvARRAY(av)[j];
+            if (SvCUR(o) == kl && strncasecmp(SvPVX(o), ks, kl) == 0) XSRETURN_UNDEF;
+        }
+        if (!first) sv_catpvn(out, ",", 1);
+        first = 0;
+        sv_catpvn(out, "\"", 1);
+        sv_catpvn(out, lower, kl);
+        sv_catpvn(out, "\":\"", 3);
+        sv_catpvn(out, vs, vl);
+        sv_catpvn(out, "\"", 1);
+    }
+    sv_catpvn(out, "},\"cookies\":[", 13);
+    sv_catpvn(out, SvPVX(cookies), SvCUR(cookies));
+    sv_catpvn(out, "]}\0\0\0\0\0\0\0\0", 10);
+    ST(0) = out;
+    XSRETURN(1);
+}
+
 void cperl_psgi_env_init(pTHX) {
     psgi_tables();
     CV *cv = newXS("PerlLambda::Host::_psgi_env", xs_psgi_env, __FILE__);
@@ -633,4 +720,5 @@ void cperl_psgi_env_init(pTHX) {
     // not read-only: perl does not share a read-only string's buffer (CAN_COW_MASK)
     for (int i = 0; i < V_COUNT; i++) c->value[i] = newSVpv(psgi_value_strings[i], 0);
     CvXSUBANY(cv).any_ptr = c;
+    newXS("PerlLambda::Host::_psgi_prelude", xs_psgi_prelude, __FILE__);
 }

@@ -217,6 +217,29 @@ for my $i (1 .. $count) {
     check('tied headers', $e, 0);
 }
 
+# the streamed response's prelude from C (PerlLambda::Host::_psgi_prelude) against the Perl one (_prelude)
+{
+    my ($same, $built_p, $n) = (0, 0, $ENV{XS_ENV_N} // 3000);
+    my @names = ('Content-Type', 'content-type', 'X-A', 'x-a', 'Set-Cookie', 'set-cookie', 'SET-COOKIE', 'Content-Length', 'X-Long');
+    my @values = ('text/plain', 12, 0, -3, '', 'a=1; Path=/', 'say "hi"', "back\\slash", "tab\t", "caf\xC3\xA9", "\x{2713}", 1.5, undef, 'x' x 40);
+    for my $i (1 .. $n) {
+        my $status = pick(200, '200', 404, '0200', '201 ', 200.5, '2e2', 'abc', -1, undef);
+        my @h = map { (pick(@names, 42), pick(@values)) } 1 .. int rand 5;
+        push @h, 'X-Odd' if rand() < 0.05;
+        my $headers = rand() < 0.05 ? undef : \@h;
+        my $c = PerlLambda::Host::_psgi_prelude($status, $headers);
+        next unless defined $c;
+        $built_p++;
+        my $pp = do { no warnings; AWS::Lambda::PSGI::_prelude($status, $headers // []) };
+        if ($c eq $pp) { $same++ } else { fail "prelude of $status [@{[ map { $_ // 'undef' } @{ $headers // [] } ]}]"; diag "C    $c\nPerl $pp" }
+    }
+    my $r = PerlLambda::Host::_psgi_prelude(200, [ 'Content-Type' => 'text/plain', 'Content-Length' => 12, 'Set-Cookie' => 'a=1' ]);
+    is $r, qq({"statusCode":200,"headers":{"content-type":"text/plain","content-length":"12"},"cookies":["a=1"]}) . "\0" x 8,
+        'the usual prelude from C';
+    ok $built_p >= $n / 10, "preludes built in C ($built_p of $n)";
+    is $same, $built_p, 'every prelude from C equals the Perl one';
+}
+
 # the shared empty psgi.input of requests without a body: an app that closed it gets an open one next time
 {
     my $e = PSGIEvents::event('alb', path => '/x');
