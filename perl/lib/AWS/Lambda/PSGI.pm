@@ -4,12 +4,14 @@ use strict;
 use warnings;
 
 # PSGI apps behind API Gateway (REST v1, HTTP API v2), ALB (single and multi-value headers) and Function URLs.
-# Pure Perl, no prerequisite: the same public methods and results as p5-aws-lambda's AWS::Lambda::PSGI.
+# Pure Perl, no prerequisite: the same public methods and results as p5-aws-lambda's AWS::Lambda::PSGI (inside
+# perl-lambda's bootstrap, C functions it registers do the hot parts, with the same results).
 #
 # Every web request on Lambda passes through here, so the per-request path is written for speed
-# (bench/psgi_adapter.pl measures it against p5-aws-lambda's module: half its time or less, except streamed REST
-# and ALB events, which p5-aws-lambda runs through its cheaper, and for them wrong, HTTP API conversion, while the
-# env of ours costs more than half its whole request (ALB: 5.8 µs against 10.5)): no regex is built per
+# (bench/psgi_adapter.pl measures it against p5-aws-lambda's module: half its time or less; under plain perl
+# except streamed REST and ALB events, which p5-aws-lambda runs through its cheaper, and for them wrong, HTTP API
+# conversion, while the env of ours costs more than half its whole request (ALB: 5.8 µs against 10.5). Inside
+# perl-lambda's bootstrap the env and the streamed prelude come from C: see _format_input_xs). No regex is built per
 # request, strings that need no percent-encoding or decoding are found by one tr/// and used as they are,
 # percent-encoding goes through tables, header names map to env keys through a cache, header maps go in by
 # slices, and no closure or object is built that the request does not need.
@@ -227,12 +229,12 @@ sub _empty_input {
     return $EMPTY_INPUT;
 }
 
-# format_input: inside perl-lambda's bootstrap, REST and ALB events get their env from C
-# (PerlLambda::Host::_psgi_env, Sources/CPerl/psgi_env.c): the same env as _format_input_pp's, byte for byte
-# (t/psgi/xs_env.t compares them), in a fraction of its time (the env was 6.9 µs of a 9.8 µs streamed REST
-# request). The C code declines (undef) the events it is not sure to convert exactly as the Perl code does
-# (HTTP API and Function URL events among them), and those go through _format_input_pp. Under plain perl
-# format_input is _format_input_pp itself: no extra call.
+# format_input: inside perl-lambda's bootstrap the env comes from C (PerlLambda::Host::_psgi_env,
+# Sources/CPerl/psgi_env.c): the same env as _format_input_pp's, byte for byte (t/psgi/xs_env.t compares them),
+# for every front door, in a fraction of its time (the env was 6.9 µs of a 9.8 µs streamed REST request; a
+# streamed ALB request went from 8.5 to 5.0 µs). The C code declines (undef) the events it is not sure to convert
+# exactly as the Perl code does (tied or blessed containers, non-string values, non-ASCII header values, ...), and
+# those go through _format_input_pp. Under plain perl format_input is _format_input_pp itself: no extra call.
 { no warnings 'once'; *format_input = defined &PerlLambda::Host::_psgi_env ? \&_format_input_xs : \&_format_input_pp }
 
 sub _format_input_xs {
