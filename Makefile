@@ -7,7 +7,7 @@ RIE := .cache/bin/aws-lambda-rie
 PORT ?= 9000
 SWIFT_RELEASE := swift build -c release --static-swift-stdlib
 
-.PHONY: all deps build release run serve test unit-test integration-test emulator-test docker-test sam-test packaging-test layer layer-test perl-test fuzz-test fuzz images bench bench-image install-perl-lib clean
+.PHONY: all deps build release run serve test unit-test integration-test emulator-test docker-test sam-test packaging-test layer layer-test platform-test perl-test fuzz-test fuzz images bench bench-image install-perl-lib clean
 
 all: release
 
@@ -30,7 +30,7 @@ run: release
 serve: release
 	@KEEP=1 scripts/run-example.sh examples/hello handler.handle $(PORT)
 
-test: unit-test perl-test integration-test emulator-test fuzz-test packaging-test layer-test docker-test sam-test
+test: unit-test perl-test integration-test emulator-test fuzz-test packaging-test layer-test platform-test docker-test sam-test
 
 unit-test: deps
 	swift build --build-tests
@@ -85,6 +85,13 @@ layer-test: release
 	@for l in $(LAYERS); do scripts/layer.sh $${l%/*} $${l#*/} $(RELEASE) || exit 1; done
 	t/layers/run.sh $(foreach l,$(LAYERS),dist/perl-lambda-layer-$(subst /,-perl,$(l)).zip)
 
+# Images of another architecture and perl: `perl-lambda image build --arch arm64 --perl 5.40` and `--perl 5.40` on
+# x86_64, and images/build.sh --arch arm64 --perl 5.40, under a Docker engine the script starts (arm64 under qemu),
+# from the bootstraps `make layer` leaves beside perl-lambda (rebuilt here: incremental when the roots are cached).
+platform-test: release
+	@for l in arm64/5.40 x86_64/5.40; do scripts/layer.sh $${l%/*} $${l#*/} $(RELEASE) || exit 1; done
+	t/docker/platforms.sh $(RELEASE)
+
 # Container images, zip and layer packages under a Docker engine the script starts (needs root and the
 # Debian mirror; caches a bookworm rootfs in /var/cache/perl-lambda).
 docker-test: release
@@ -95,9 +102,10 @@ docker-test: release
 sam-test: release
 	t/sam/run.sh $(RELEASE)
 
-# The base and build images (perl-lambda:base, perl-lambda:build) into the running Docker engine.
+# The base and build images (perl-lambda:base, perl-lambda:build) into the running Docker engine; with ARCH and/or
+# PERL those of that architecture and perl (perl-lambda:base-ARCH-perlVERSION, after `make layer ARCH=… PERL=…`).
 images: release
-	images/build.sh --bin $(RELEASE)
+	images/build.sh --bin $(RELEASE) --arch $(ARCH) --perl $(PERL)
 
 bench: release
 	@scripts/bench.sh

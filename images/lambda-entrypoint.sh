@@ -1,8 +1,10 @@
 #!/bin/sh
 # /lambda-entrypoint.sh HANDLER — the ENTRYPOINT of perl-lambda images (the image's CMD names the handler).
 # On Lambda (AWS_LAMBDA_RUNTIME_API is set) it execs the bootstrap, which serves the Runtime API. Anywhere
-# else (`docker run -p 9000:8080 IMAGE`) it runs `perl-lambda serve`, a Runtime Interface Emulator that
-# answers POST /2015-03-31/functions/function/invocations on port 8080 with the same bootstrap.
+# else (`docker run -p 9000:8080 IMAGE`) it runs a Runtime Interface Emulator that answers
+# POST /2015-03-31/functions/function/invocations on port 8080 with the same bootstrap: `perl-lambda serve` where
+# the image has perl-lambda (images of the architecture perl-lambda is built for), else the AWS RIE the image
+# carries as /usr/local/bin/aws-lambda-rie (arm64 images: perl-lambda is an x86_64 program).
 set -eu
 BIN=/usr/local/bin
 if [ $# -eq 0 ] && [ -n "${_HANDLER:-}" ]; then set -- "$_HANDLER"; fi
@@ -10,6 +12,11 @@ if [ -n "${AWS_LAMBDA_RUNTIME_API:-}" ]; then
     exec "$BIN/bootstrap" "$@"
 fi
 [ $# -gt 0 ] || { echo "lambda-entrypoint: no handler: give it as the image's CMD, e.g. CMD [\"handler.handle\"]" >&2; exit 64; }
+if [ ! -x "$BIN/perl-lambda" ]; then
+    # the RIE passes the container's environment (docker run -e) on to the bootstrap, and reads
+    # AWS_LAMBDA_FUNCTION_TIMEOUT itself
+    exec "$BIN/aws-lambda-rie" --runtime-interface-emulator-address "0.0.0.0:${PERL_LAMBDA_PORT:-8080}" "$BIN/bootstrap" "$@"
+fi
 handler=$1; shift
 # The container's own environment reaches the function (docker run -e NAME=VALUE), as with the AWS RIE.
 for name in $(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p'); do

@@ -11,6 +11,10 @@
 # perl-lambda itself (an x86_64 binary) runs inside the roots: natively in trixie-amd64, and in trixie-arm64
 # through this machine's own loader and libraries copied beside it (the perl and ldconfig it asks are the root's
 # arm64 ones, run by qemu through binfmt_misc).
+# Beside perl-lambda in BIN_DIR it also leaves what `perl-lambda image build --arch ARCH --perl PERL` and
+# `images/build.sh --arch ARCH --perl PERL` put into that architecture's base image: the bootstrap as
+# bootstrap-<arch>-perl<ver> (x86_64/5.36 is BIN_DIR's own `bootstrap`), and for arm64 the arm64 AWS RIE as
+# aws-lambda-rie-arm64 (the local server of arm64 images: perl-lambda itself is an x86_64 program).
 # usage: scripts/layer.sh ARCH PERL [BIN_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,6 +80,7 @@ case $arch/$perl in
         [ -x "$root/build/x86_64/release/bootstrap" ] || { echo "the x86_64 bootstrap did not build" >&2; exit 1; }
         chroot_run "$root" /build/host/run package --layer --bootstrap /build/x86_64/release/bootstrap -o /build/layer.zip
         mv "$root/build/layer.zip" "$out"
+        cp "$root/build/x86_64/release/bootstrap" "$bin/bootstrap-x86_64-perl$perl"
         ;;
     arm64/5.40|arm64/5.36)
         root=$(chroot_ensure trixie-amd64)
@@ -107,6 +112,11 @@ case $arch/$perl in
         cp "$built" "$sysroot/build/arm64/bootstrap"
         chroot_run "$sysroot" /build/host/run package --layer --bootstrap /build/arm64/bootstrap -o /build/layer.zip
         mv "$sysroot/build/layer.zip" "$out"
+        # stripped by the root's own (arm64) binutils under qemu: this machine's strip reads only x86 ELF
+        chroot_run "$sysroot" strip -o /build/arm64/bootstrap.stripped /build/arm64/bootstrap
+        mv "$sysroot/build/arm64/bootstrap.stripped" "$bin/bootstrap-arm64-perl$perl"
+        [ -x .cache/bin/aws-lambda-rie-arm64 ] || scripts/fetch-rie.sh
+        cp .cache/bin/aws-lambda-rie-arm64 "$bin/aws-lambda-rie-arm64"
         ;;
     *)
         echo "unknown layer $arch/$perl: ARCH is x86_64 or arm64, PERL 5.36 or 5.40" >&2; exit 2 ;;

@@ -149,6 +149,53 @@ private func folder(_ files: [String: String]) throws -> URL {
     #expect(RuntimeImages.missing(["acme/perl:base", "acme/perl:build"], exists: none) == [])
 }
 
+@Test func otherArchitecturesAndPerlsHaveTheirOwnTags() throws {
+    let noPerl: () throws -> String = { throw ProjectError(.image, "cannot tell which perl /x/bootstrap embeds") }
+    let arm = try RuntimeImageTarget.resolve(architecture: "arm64", perl: "5.40", host: "x86_64", defaultPerl: noPerl)
+    #expect(arm.base == "perl-lambda:base-arm64-perl5.40" && arm.build == "perl-lambda:build-arm64-perl5.40")
+    #expect(arm.platform == "linux/arm64" && arm.osImage == "debian:trixie-slim")
+    #expect(arm.bootstrapName == "bootstrap-arm64-perl5.40" && arm.rieName(host: "x86_64") == "aws-lambda-rie-arm64")
+    #expect(ImageBuild.buildImage(for: arm.base) == arm.build)
+    // this machine's architecture and the bootstrap's perl: the plain tags, no --platform unless --arch was given
+    let same = try RuntimeImageTarget.resolve(architecture: nil, perl: "5.36", host: "x86_64") { "5.36.0" }
+    #expect(same.base == "perl-lambda:base" && same.platform == nil && same.bootstrapName == "bootstrap")
+    #expect(try RuntimeImageTarget.resolve(architecture: "x86_64", perl: nil, host: "x86_64") { "5.36.0" }.platform == "linux/amd64")
+    let x40 = try RuntimeImageTarget.resolve(architecture: nil, perl: "5.40", host: "x86_64") { "5.36.0" }
+    #expect(x40.base == "perl-lambda:base-x86_64-perl5.40" && x40.platform == "linux/amd64" && x40.rieName(host: "x86_64") == nil)
+    // --arch alone: the bootstrap's perl, which must then be known
+    #expect(try RuntimeImageTarget.resolve(architecture: "arm64", perl: nil, host: "x86_64") { "5.36.0" }.base
+            == "perl-lambda:base-arm64-perl5.36")
+    do { _ = try RuntimeImageTarget.resolve(architecture: "arm64", perl: nil, host: "x86_64", defaultPerl: noPerl); Issue.record("expected an error") }
+    catch { #expect("\(error)" == "cannot tell which perl /x/bootstrap embeds; give --perl 5.36 or 5.40") }
+    do { _ = try RuntimeImageTarget.resolve(architecture: "riscv64", perl: nil, defaultPerl: noPerl); Issue.record("expected an error") }
+    catch { #expect("\(error)" == "--arch must be x86_64 or arm64, not 'riscv64'") }
+    do { _ = try RuntimeImageTarget.resolve(architecture: nil, perl: "5.38", defaultPerl: noPerl); Issue.record("expected an error") }
+    catch { #expect("\(error)".hasPrefix("--perl must be 5.36 or 5.40")) }
+    #expect(RuntimeImages.missing([arm.base], base: arm.base, build: arm.build) { $0 == "perl-lambda:base" } == [arm.base])
+}
+
+@Test func baseImageContextOfAnotherArchitecture() throws {
+    let bootstrap = try script("exit 127")      // an arm64 binary does not run here: nothing asks it
+    let rie = try script("echo rie")
+    let target = try RuntimeImageTarget.resolve(architecture: "arm64", perl: "5.40", host: "x86_64") { "5.36.0" }
+    let images = RuntimeImages(bootstrap: bootstrap, cli: rie, target: target, serverIsRIE: true)
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("base-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    #expect(try images.prepare(target.base, in: dir)
+            == ["build", "-f", dir.appendingPathComponent("base.Dockerfile").path, "-t", "perl-lambda:base-arm64-perl5.40",
+                "--platform", "linux/arm64", "--build-arg", "BASE_IMAGE=debian:trixie-slim", "--build-arg", "PERL_VERSION=5.40", dir.path])
+    #expect(try String(contentsOf: dir.appendingPathComponent("bin/aws-lambda-rie"), encoding: .utf8).hasSuffix("echo rie\n"))
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("bin/perl-lambda").path))
+    let build = FileManager.default.temporaryDirectory.appendingPathComponent("build-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: build) }
+    #expect(try images.prepare(target.build, in: build).suffix(5)
+            == ["--platform", "linux/arm64", "--build-arg", "BASE_IMAGE=perl-lambda:base-arm64-perl5.40", build.path])
+    #expect(RuntimeImages.failure(target.base, status: 1, osBasePresent: false, target: target).description
+            .contains("`docker pull --platform linux/arm64 debian:trixie-slim`"))
+    #expect(RuntimeImages.noBootstrap(target.base, at: "/x/bootstrap-arm64-perl5.40", target: target).description
+            .contains("`make layer ARCH=arm64 PERL=5.40`"))
+}
+
 /// images/ in this checkout: what perl-lambda compiles in must be these files, byte for byte.
 private func repoImagesFile(_ name: String) throws -> Data {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

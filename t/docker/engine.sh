@@ -3,6 +3,9 @@
 #                      exports DOCKER_HOST and DOCKER_BUILDKIT=0; returns 1 when the engine cannot start
 #   engine_stop        removes containers, stops dockerd, deletes DIR's engine state
 #   bookworm_image TAG imports the cached debootstrap rootfs (built once at $ROOTFS_CACHE) as TAG
+#   debian_image TAG SUITE ARCH  loads a cached debootstrap minbase rootfs of SUITE for ARCH (amd64, arm64) with
+#                      Debian's perl preinstalled as TAG, an image of platform linux/ARCH (the OS image of
+#                      perl-lambda's images for other architectures and perls; arm64 needs qemu-aarch64 in binfmt_misc)
 #   bullseye_rootfs LOGDIR  the Debian bullseye rootfs (glibc 2.31, older than AL2023's) at $BULLSEYE_ROOTFS,
 #                      debootstrapped once (log in LOGDIR) and reused: the old-glibc chroot of t/docker and t/packaging
 ROOTFS_CACHE=${ROOTFS_CACHE:-/var/cache/perl-lambda/bookworm-rootfs.tar}
@@ -92,6 +95,45 @@ bookworm_image() {
     bookworm_rootfs || return 1
     docker image inspect "$1" >/dev/null 2>&1 && return 0
     docker import -c 'CMD ["/bin/bash"]' "$ROOTFS_CACHE" "$1" >/dev/null
+}
+
+# debian_rootfs SUITE ARCH: the tarball's path, debootstrapped once (arm64 under qemu-user: its second stage runs
+# the packages' maintainer scripts; about 2 minutes for trixie). perl is included, unlike the debian:*-slim images
+# base.Dockerfile installs it into with apt-get: under emulation that install would cost every fresh engine a
+# minute or two, and its apt-get branch is the same shell the bookworm (x86_64) tests run.
+debian_rootfs() {
+    local suite=$1 arch=$2 tar dir
+    tar=$(dirname "$ROOTFS_CACHE")/$suite-$arch-perl-rootfs.tar
+    [ -s "$tar" ] && { echo "$tar"; return 0; }
+    command -v debootstrap >/dev/null || engine_install >&2 || return 1
+    dir=$(mktemp -d /var/tmp/perl-lambda-rootfs.XXXXXX)
+    echo ">> debootstrap --variant=minbase --arch=$arch --include=perl $suite (once; cached at $tar)" >&2
+    if ! debootstrap --variant=minbase --arch="$arch" --include=perl "$suite" "$dir/root" "$(debian_mirror)" >"$dir/log" 2>&1; then
+        tail -20 "$dir/log" >&2; rm -rf "$dir"; return 1
+    fi
+    rm -rf "$dir"/root/usr/share/{doc,man,info,locale}/* "$dir"/root/var/lib/apt/lists/* "$dir"/root/var/cache/apt/*.bin
+    printf 'path-exclude /usr/share/%s/*\n' doc man info locale >"$dir/root/etc/dpkg/dpkg.cfg.d/docker-slim"
+    mkdir -p "$(dirname "$tar")"
+    tar -C "$dir/root" --numeric-owner -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
+    rm -rf "$dir"
+    echo "$tar"
+}
+
+# `docker import --platform linux/arm64` records the engine's own architecture all the same (dockerd 20.10), and the
+# classic builder then refuses a COPY onto it under --platform linux/arm64 ("does not match the specified platform"):
+# the image is loaded instead from a `docker save` layout whose config names the architecture.
+debian_image() {
+    local tag=$1 suite=$2 arch=$3 tar dir
+    tar=$(debian_rootfs "$suite" "$arch") || return 1
+    dir=$(mktemp -d /var/tmp/perl-lambda-image.XXXXXX)
+    ln -s "$tar" "$dir/layer.tar"
+    printf '{"architecture":"%s","os":"linux","config":{"Cmd":["/bin/bash"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+        "$arch" "$(sha256sum "$tar" | cut -d' ' -f1)" >"$dir/config.json"
+    printf '[{"Config":"config.json","RepoTags":["%s"],"Layers":["layer.tar"]}]' "$tag" >"$dir/manifest.json"
+    tar -C "$dir" -chf - config.json manifest.json layer.tar | docker load -q >/dev/null
+    local status=$?
+    rm -rf "$dir"
+    return $status
 }
 
 bullseye_rootfs() {
