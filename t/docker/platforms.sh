@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Images of another architecture and perl than this machine's (`perl-lambda image build --arch arm64 --perl 5.40`,
 # `images/build.sh --arch arm64 --perl 5.40`), on a private Docker engine that starts with only the OS image:
-#   arm64, perl 5.40   a stand-in for debian:trixie-slim (arm64) imported with `docker import --platform linux/arm64`;
+#   arm64, perl 5.40   a stand-in for debian:trixie-slim of platform linux/arm64 (debian_image in engine.sh);
 #                      `perl-lambda image build` on a folder holding only handler.pl builds
 #                      perl-lambda:base-arm64-perl5.40 from the bootstrap-arm64-perl5.40 and aws-lambda-rie-arm64
 #                      that `make layer ARCH=arm64 PERL=5.40` leaves beside perl-lambda, then the function's image;
@@ -14,7 +14,7 @@
 #        x86_64/5.40 with the same BIN_DIR first: `make platform-test` does)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-bin=$(cd "${1:-.build/release}" && pwd)
+bin=$(cd "${1:-.build/release}" && pwd -P)   # as perl-lambda names the files beside itself (.build/release is a link)
 cli=$bin/perl-lambda
 source t/lib/tap.sh
 source t/docker/engine.sh
@@ -79,8 +79,8 @@ check "arm64: the image is arm64" "arm64" "$(docker image inspect --format '{{.A
 port=$(run_platform arch-fn:arm64 linux/arm64)
 body=$(invoke "$port" '{}')
 check "arm64: docker run --platform linux/arm64 -p $port:8080 + curl on the RIE path → aarch64" '"machine":"aarch64"' "$body"
-check "arm64: ... perl 5.40, \$Config{archname} aarch64-linux" '"perl":"5.40.' "$body"
-check "arm64: ... archname" '"archname":"aarch64-linux' "$body"
+check "arm64: ... perl 5.40" '"perl":"5.40.' "$body"
+check "arm64: ... \$Config{archname} aarch64-linux" '"archname":"aarch64-linux' "$body"
 check "arm64: ... docker run -e reaches the function (through the AWS RIE)" '"greeting":"hi"' "$body"
 check "arm64: a die is the function's error" '"errorMessage":"boom on aarch64-linux' "$(invoke "$port" '{"die":1}')"
 check "arm64: served by the arm64 AWS RIE (no perl-lambda in arm64 images)" "no perl-lambda" \
@@ -100,6 +100,19 @@ else
 fi
 check "images/build.sh: perl-lambda:build-arm64-perl5.40 is arm64, with cpanm" "arm64 cpanm" \
     "$(docker image inspect --format '{{.Architecture}}' perl-lambda:build-arm64-perl5.40 2>&1) $(docker run --rm --platform linux/arm64 --entrypoint sh perl-lambda:build-arm64-perl5.40 -c 'command -v cpanm >/dev/null && echo cpanm' 2>&1)"
+# a cpanfile: its deps stage runs FROM perl-lambda:build-arm64-perl5.40 (cpanm under qemu); Try::Tiny is vendored
+# in local/ as a `carton install` would leave it (no CPAN mirror is reachable here)
+cfn=$work/cpan-fn
+cp -r t/docker/cpan "$cfn" && mkdir -p "$cfn/local/lib/perl5/Try"
+cp "$(perl -MTry::Tiny -e 'print $INC{"Try/Tiny.pm"}')" "$cfn/local/lib/perl5/Try/Tiny.pm"
+out=$("$cli" image build "$cfn" --arch arm64 --perl 5.40 --tag cpan-fn:arm64 2>&1)
+check "arm64 with a cpanfile: installed in a stage FROM perl-lambda:build-arm64-perl5.40" \
+    "(cpanfile: installing dependencies in perl-lambda:build-arm64-perl5.40)" "$out"
+port=$(run_platform cpan-fn:arm64 linux/arm64)
+body=$(invoke "$port" '{}')
+check "arm64 cpanfile function: Try::Tiny from /var/task/local" '"from":"/var/task/local/lib/perl5/Try/Tiny.pm"' "$body"
+check "arm64 cpanfile function: ... core modules from the arm64 perl 5.40" '"strict":"/usr/share/perl/5.40' "$body"
+docker rm -f "$(cat "$work/cid")" >/dev/null
 
 # ---- x86_64, perl 5.40 ----
 t0=$SECONDS
