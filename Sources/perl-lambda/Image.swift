@@ -104,6 +104,9 @@ struct ImageBuildCommand: ParsableCommand {
                     throw ProjectError(.image, "with --bundle-runtime, --perl is the perl program to bundle (as for `package`), not a "
                         + "version ('\(v)'); for perl \(v) build on perl-lambda's base image (leave out --bundle-runtime)")
                 }
+            } else if let perl, perlVersion == nil {
+                throw ProjectError(.image, "--perl is the image's perl, \(RuntimeImageTarget.osImages.keys.sorted().joined(separator: " or ")), "
+                    + "not '\(perl)' (a perl program is for --bundle-runtime)")
             } else if arch != nil || perl != nil {
                 target = try self.target()
             }
@@ -128,9 +131,8 @@ struct ImageBuildCommand: ParsableCommand {
             try Data(build.dockerfile().utf8).write(to: dockerfile)
             var context: URL?
             if bundleRuntime {
-                var runtime = RuntimeOptions()
-                runtime.bootstrap = bootstrap
-                if let perl { runtime.perl = perl }
+                // --bootstrap and --perl are this command's own (they also serve the base images): parsed as package's
+                let runtime = try RuntimeOptions.parse((bootstrap.map { ["--bootstrap", $0] } ?? []) + (perl.map { ["--perl", $0] } ?? []))
                 let entries = try runtime.entries()
                 defer { PackageEntry.removeTemporaryCopies(entries) }
                 context = scratch.appendingPathComponent("context")

@@ -59,6 +59,23 @@ run_platform() {
     echo "$port"
 }
 
+# what the command refuses, before anything is built
+out=$("$cli" image build "$fn" --perl /usr/bin/perl 2>&1)
+check "image build --perl PROGRAM without --bundle-runtime: --perl is a version" \
+    "--perl is the image's perl, 5.36 or 5.40, not '/usr/bin/perl'" "$out"
+out=$("$cli" image build "$fn" --arch arm64 --bundle-runtime 2>&1)
+check "image build --arch arm64 --bundle-runtime: refused (the bundled runtime is this machine's)" \
+    "--bundle-runtime bundles this machine's runtime (x86_64)" "$out"
+lonely=$work/lonely
+mkdir -p "$lonely" && cp "$cli" "$lonely/"
+out=$("$lonely/perl-lambda" image build "$fn" --arch arm64 --perl 5.40 2>&1)
+check "arm64, no bootstrap-arm64-perl5.40 beside perl-lambda: says how to make it" \
+    "there is no bootstrap at $lonely/bootstrap-arm64-perl5.40 to build it from: \`make layer ARCH=arm64 PERL=5.40\`" "$out"
+cp "$bin/bootstrap-arm64-perl5.40" "$lonely/"
+out=$("$lonely/perl-lambda" image build "$fn" --arch arm64 --perl 5.40 2>&1)
+check "arm64, no aws-lambda-rie-arm64 beside perl-lambda: says where it comes from" \
+    "there is no AWS RIE for arm64 at $lonely/aws-lambda-rie-arm64" "$out"
+
 # ---- arm64, perl 5.40 ----
 t0=$SECONDS
 out=$(DOCKER_BUILD_ARGS="--network host" "$cli" image build "$fn" --arch arm64 --perl 5.40 --tag arch-fn:arm64 2>&1)
