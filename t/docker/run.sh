@@ -39,9 +39,8 @@ need_binaries "$bin"
 
 work=$(mktemp -d /var/tmp/perl-lambda-docker.XXXXXX)
 source t/docker/engine.sh
-pids=()
 cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    stop_pids
     engine_stop
     pkill -f -- "$work/" 2>/dev/null   # anything else still running from this run's files
     rm -rf "$work"
@@ -51,7 +50,6 @@ trap 'exit 130' INT TERM
 
 wait_http() { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.1; done; return 1; }
 invoke()    { curl -sS --max-time 30 -XPOST "http://127.0.0.1:$1/2015-03-31/functions/function/invocations" -d '{}' 2>&1; }
-free_port() { local p=$1; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
 
 # ---- zip and layer (no docker needed) ----
 fn=$work/cpan-fn
@@ -128,7 +126,7 @@ if unshare --mount --propagation private true 2>/dev/null; then
 else
     skip=$((skip + 2)); echo "# SKIPPED (2 tests): unshare --mount is not permitted here, the layer cannot be mounted at /opt"
 fi
-for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pids=()
+stop_pids
 
 # 5. the layer on glibc 2.31 (Debian bullseye), in a chroot sharing the host's network: the host's perl-lambda
 #    serves the Runtime API, the runtime inside the chroot is started with `-- COMMAND`
@@ -207,7 +205,7 @@ else
         '"strict":"/var/task/perl-lambda/perl5/' "$body" "$work/serve-$port.log"
     check "old glibc: ... and the function's local/lib/perl5 dependency" '"from":"/var/task/local/lib/perl5/Try/Tiny.pm"' "$body"
 fi
-for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pids=()
+stop_pids
 echo "# zip and layer: $(( $(date +%s) - t0 ))s"
 
 # ---- docker ----
@@ -367,7 +365,7 @@ else
         wait_http "$port" || true
         check "... with AWS_LAMBDA_RUNTIME_API set it execs /usr/local/bin/bootstrap, which serves the Runtime API" \
             '"strict":"/usr/local/lib/perl5/5.40.1/strict.pm"' "$(invoke "$port")" "$work/serve-$port.log"
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pids=()
+        stop_pids
     else
         nok "images/source.Dockerfile on the perl:5.40-slim stand-in" "$(echo "$out" | tail -30)"
     fi

@@ -12,14 +12,12 @@ source t/lib/tap.sh
 source t/docker/engine.sh     # bullseye_rootfs (the x86_64 test root)
 source scripts/chroots.sh     # chroot_ensure bullseye-arm64, chroot_qemu
 work=$(mktemp -d /var/tmp/perl-lambda-layers.XXXXXX)
-pids=()
 cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    stop_pids
     rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-free_port() { local p=$1; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
 wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 invoke() { curl -sS --max-time 120 -XPOST "http://127.0.0.1:$1/2015-03-31/functions/function/invocations" -d "$2" 2>&1; }
 

@@ -15,15 +15,13 @@ source t/lib/tap.sh
 source t/docker/engine.sh   # bullseye_rootfs
 need_binaries "$bin"
 work=$(mktemp -d /var/tmp/perl-lambda-xslibs.XXXXXX)
-pids=()
 cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    stop_pids
     rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 wait_http() { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.1; done; return 1; }
-free_port() { local p=$1; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
 invoke() { curl -sS --max-time 30 -XPOST "http://127.0.0.1:$1/2015-03-31/functions/function/invocations" -d "$2" 2>&1; }
 
 # ---- the function: Debian's XML::Parser vendored into local/ the way cpanm -L local lays out XS modules ----
@@ -112,7 +110,6 @@ SH
         pids+=($!)
         wait_http "$port" || true
     }
-    stop_servers() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pids=(); }
 
     mkdir "$work/task" && unzip -q "$work/function.zip" -d "$work/task"
     out=$(unshare --mount --propagation private "$work/enter.sh" "$bullseye" "$work/empty" "$work/task" sh -c \
@@ -121,7 +118,7 @@ SH
     serve_in_chroot "$work/empty" "$work/task" /var/task/bootstrap
     check "zip: XML::Parser from local/ parses XML in the chroot, libexpat from local/lib/native" "$expected" \
         "$(invoke "$port" "$xml")" "$work/serve-$port.log"
-    stop_servers
+    stop_pids
 
     # the same zip without the bundled library: Expat.so cannot load there
     cp -r "$work/task" "$work/task-nolib" && rm -r "$work/task-nolib/local/lib/native"
@@ -129,7 +126,7 @@ SH
     check "zip without local/lib/native: the same invocation fails on the missing libexpat" \
         "libexpat.so.1: cannot open shared object file" \
         "$(invoke "$port" "$xml")" "$work/serve-$port.log"
-    stop_servers
+    stop_pids
 
     # the runtime as a layer at /opt, the function zipped --no-bootstrap: the layer's launcher finds local/lib/native
     "$cli" package --layer --bootstrap "$bin/bootstrap" -o "$work/layer.zip" >/dev/null 2>&1
@@ -139,7 +136,7 @@ SH
     mkdir "$work/opt" "$work/code" && unzip -q "$work/layer.zip" -d "$work/opt" && unzip -q "$work/code.zip" -d "$work/code"
     serve_in_chroot "$work/opt" "$work/code" /opt/bootstrap
     check "layer + --no-bootstrap zip: XML parsed in the chroot" "$expected" "$(invoke "$port" "$xml")" "$work/serve-$port.log"
-    stop_servers
+    stop_pids
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
