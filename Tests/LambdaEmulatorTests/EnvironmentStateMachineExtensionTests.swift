@@ -4,15 +4,8 @@ import Testing
 
 /// The execution environment's transitions with extensions: init waits for them, invocations end when they are
 /// done, failures while they work.
-@Suite struct EnvironmentStateMachineExtensionTests {
-    final class Conn {}
+@Suite struct EnvironmentStateMachineExtensionTests: StateMachineFixture {
     let a = Conn(), b = Conn()
-
-    func invocation(_ id: String) -> Invocation {
-        Invocation(requestID: id, payload: ByteBuffer(string: "{}"), sink: .buffered { _ in })
-    }
-
-    func waiter(_ c: Conn) -> NextWaiter { NextWaiter(connection: ObjectIdentifier(c)) { _, _ in } }
 
     @Test func theRuntimesFirstNextWaitsForTheExtensions() {
         var m = EnvironmentStateMachine()

@@ -3,15 +3,8 @@ import NIOCore
 import Testing
 
 /// The execution environment's transitions, without processes or sockets.
-@Suite struct EnvironmentStateMachineTests {
-    final class Conn {}
+@Suite struct EnvironmentStateMachineTests: StateMachineFixture {
     let a = Conn(), b = Conn()
-
-    func invocation(_ id: String) -> Invocation {
-        Invocation(requestID: id, payload: ByteBuffer(string: "{}"), sink: .buffered { _ in })
-    }
-
-    func waiter(_ c: Conn) -> NextWaiter { NextWaiter(connection: ObjectIdentifier(c)) { _, _ in } }
 
     func delivered(_ action: EnvironmentStateMachine.NextAction) -> (String, Bool)? {
         if case .deliver(let inv, _, let cold) = action { return (inv.requestID, cold) }
