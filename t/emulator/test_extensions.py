@@ -35,6 +35,20 @@ def records(path, timeout=0):
         time.sleep(0.05)
 
 
+def first_invocation(port, seconds):
+    """The answer to `{}` on the Invoke API at port, retried until the server that is starting there answers."""
+    url = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
+    deadline = time.time() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, data=b"{}", method="POST"), timeout=10) as r:
+                return json.loads(r.read())
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def events(recs, kind):
     return [e for e in recs if e["kind"] == "event" and e["body"]["eventType"] == kind]
 
@@ -141,17 +155,7 @@ exec "$@"
                              f"127.0.0.1:{port}", "--runtime-api-address", f"127.0.0.1:{api}", bootstrap],
                             env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        url = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
-        deadline = time.time() + 10
-        while True:
-            try:
-                with urllib.request.urlopen(urllib.request.Request(url, data=b"{}", method="POST"), timeout=10) as r:
-                    doc = json.loads(r.read())
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.1)
+        doc = first_invocation(port, seconds=10)
         time.sleep(0.3)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
@@ -346,17 +350,7 @@ exec sh "$ENTRYPOINT" handler.handle
     out = open(tmp_path / "serve.out", "wb")
     proc = subprocess.Popen(["unshare", "-m", "sh", str(script)], env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        url = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
-        deadline = time.time() + 15
-        while True:
-            try:
-                with urllib.request.urlopen(urllib.request.Request(url, data=b"{}", method="POST"), timeout=10) as r:
-                    doc = json.loads(r.read())
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.1)
+        doc = first_invocation(port, seconds=15)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
     finally:
